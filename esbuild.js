@@ -1,0 +1,69 @@
+// Builds the bundles (dist/) and, with --tests, transpiles src and test one file at a time into out/.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const tests = process.argv.includes('--tests');
+
+function listTs(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return listTs(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+async function buildBundles() {
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+  await Promise.all([
+    // The VSIX ships this file alone, so everything but `vscode` is bundled into it.
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/extension/extension.ts'],
+      outfile: 'dist/extension.js',
+      external: ['vscode'],
+      minify: production,
+      sourcemap: !production,
+      metafile: true,
+    }),
+    // The hub and the developer tools run from the repository, next to node_modules: keep packages external.
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/hub/cli.ts'],
+      outfile: 'dist/hub.js',
+      packages: 'external',
+      sourcemap: true,
+      banner: { js: '#!/usr/bin/env node' },
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/dev/cli.ts'],
+      outfile: 'dist/dev.js',
+      packages: 'external',
+      sourcemap: true,
+    }),
+  ]);
+  fs.chmodSync('dist/hub.js', 0o755);
+}
+
+async function buildTests() {
+  const entryPoints = [...listTs('src'), ...listTs('test')];
+  await esbuild.build({
+    entryPoints,
+    outdir: 'out',
+    outbase: '.',
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
+(tests ? buildTests() : buildBundles()).catch((error) => {
+  console.error(error.message || error);
+  process.exit(1);
+});

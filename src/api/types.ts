@@ -1,0 +1,87 @@
+// The contract of docs/api.md as TypeScript types, shared by the hub, the extension, the CLI and the tests.
+
+export interface WorkspacePolicy {
+  defaultLifetimeDays: number;
+  maxLifetimeDays: number;
+  allowNoExpiry: boolean;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  policy: WorkspacePolicy;
+}
+
+export interface Endpoint {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  maskedKey: string;
+  endpoints: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface TokenPage {
+  data: Token[];
+  nextCursor: string | null;
+}
+
+export interface CreateTokenRequest {
+  name: string;
+  endpoints: string[];
+  /** Omitted: the workspace default lifetime. null: never expires (only where the policy allows it). */
+  expiresAt?: string | null;
+}
+
+export interface RotateTokenRequest {
+  graceSeconds?: number;
+}
+
+export interface TokenWithSecret {
+  token: Token;
+  secret: string;
+}
+
+export interface InvokeResult {
+  endpoint: string;
+  tokenId: string;
+}
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'name_taken'
+  | 'idempotency_replayed'
+  | 'idempotency_mismatch'
+  | 'rate_limited'
+  | 'service_unavailable'
+  | `invalid_${string}`;
+
+export interface ApiErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    field?: string;
+    tokenId?: string;
+  };
+}
+
+export const API_LIMITS = {
+  nameMaxLength: 64,
+  endpointsMax: 50,
+  listLimitMax: 200,
+  listLimitDefault: 50,
+  graceSecondsMax: 86400,
+  idempotencyKeyMaxLength: 255,
+  bodyLimitBytes: 64 * 1024,
+  minExpiryAheadMs: 60_000,
+} as const;

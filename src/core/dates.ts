@@ -1,0 +1,59 @@
+// Human dates for lists and tooltips: "used 3 days ago", "expires in 5 days".
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/** "just now", "5 minutes", "3 hours", "2 days", "4 months", "1 year": the span between two instants. */
+export function describeSpan(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < MINUTE) return 'less than a minute';
+  if (abs < HOUR) return plural(Math.floor(abs / MINUTE), 'minute');
+  if (abs < DAY) return plural(Math.floor(abs / HOUR), 'hour');
+  if (abs < 60 * DAY) return plural(Math.floor(abs / DAY), 'day');
+  if (abs < 365 * DAY) return plural(Math.floor(abs / (30 * DAY)), 'month');
+  return plural(Math.floor(abs / (365 * DAY)), 'year');
+}
+
+export function describeLastUsed(lastUsedAt: string | null, now = Date.now()): string {
+  if (!lastUsedAt) return 'never used';
+  const elapsed = now - Date.parse(lastUsedAt);
+  if (elapsed < MINUTE) return 'used just now';
+  return `used ${describeSpan(elapsed)} ago`;
+}
+
+export type ExpiryState = 'active' | 'expiring' | 'expired' | 'never';
+
+export function expiryState(expiresAt: string | null, warningDays: number, now = Date.now()): ExpiryState {
+  if (!expiresAt) return 'never';
+  const remaining = Date.parse(expiresAt) - now;
+  if (remaining <= 0) return 'expired';
+  if (remaining <= warningDays * DAY) return 'expiring';
+  return 'active';
+}
+
+export function describeExpiry(expiresAt: string | null, now = Date.now()): string {
+  if (!expiresAt) return 'never expires';
+  const remaining = Date.parse(expiresAt) - now;
+  if (remaining <= 0) return `expired ${describeSpan(remaining)} ago`;
+  return `expires in ${describeSpan(remaining)}`;
+}
+
+/** An ISO instant `days` from `now`, for expiry choices. */
+export function daysFromNow(days: number, now = Date.now()): string {
+  return new Date(now + days * DAY).toISOString();
+}
+
+/** "22 Nov 2026, 10:00 UTC": unambiguous in every locale. */
+export function formatInstant(iso: string | null): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const hh = String(date.getUTCHours()).padStart(2, '0');
+  const mm = String(date.getUTCMinutes()).padStart(2, '0');
+  return `${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${hh}:${mm} UTC`;
+}
