@@ -1,3 +1,74 @@
-// Developer tools: `start` (the demo) and the code-server test host.
-console.error('`npm start` is not ready yet: the product is still being built.');
-process.exit(1);
+// Developer tools (bundled to dist/dev.js): `node dist/dev.js <command>`.
+//   start                 the demo: the hub and VS Code with the extension (not ready yet)
+//   install-code-server   install code-server (VS Code 1.100.3) into .vscode-test/code-server; fast when installed
+//   code-server [folder]  run that code-server on a free loopback port with the extension loaded from this repository
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; run: Command }> = {
+  start: {
+    summary: 'run the product: a hub and VS Code with the extension (not ready yet)',
+    run: async () => {
+      console.error('`npm start` is not ready yet: the product is still being built.');
+      return 1;
+    },
+  },
+  'install-code-server': {
+    summary: `install code-server ${CODE_SERVER_VERSION} (VS Code ${VSCODE_VERSION}) into .vscode-test/code-server`,
+    run: async (args) => {
+      const started = Date.now();
+      const install = ensureCodeServer({ force: args.includes('--force') });
+      console.log(`code-server ${install.version} ready in ${install.installDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      return 0;
+    },
+  },
+  'code-server': {
+    summary: 'run code-server on a free port with the extension loaded from this repository (Ctrl+C stops it)',
+    run: async (args) => {
+      const ownFolder = !args[0];
+      const folder = args[0] ? path.resolve(args[0]) : fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-workspace-'));
+      const server = await startCodeServer({ folder });
+      const url = workbenchUrl(server, { extensionDevelopmentPath: repoRoot() });
+      console.log(`code-server is serving ${folder}\n  ${url}\nlog: ${server.logFile}\nCtrl+C stops it.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+        server.process.once('exit', () => resolve());
+      });
+      await server.stop();
+      if (ownFolder) fs.rmSync(folder, { recursive: true, force: true });
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return ['usage: node dist/dev.js <command>', ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command: ${name}\n${usage()}`);
+    return 1;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
