@@ -1,0 +1,247 @@
+// The one HTTP client of the contract, shared by the extension, the CLI and the tests.
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { randomUUID } from 'crypto';
+import { redactSecrets } from '../core/redact';
+import {
+  ApiErrorBody,
+  CreateTokenRequest,
+  Endpoint,
+  InvokeResult,
+  RotateTokenRequest,
+  Token,
+  TokenPage,
+  TokenWithSecret,
+  Workspace,
+} from './types';
+
+export type HubErrorKind = 'http' | 'network' | 'timeout';
+
+/** Every failure of a hub call, with a sentence a person can act on in `message`. Never carries a secret. */
+export class HubError extends Error {
+  constructor(
+    message: string,
+    readonly kind: HubErrorKind,
+    readonly hubUrl: string,
+    readonly status?: number,
+    readonly code?: string,
+    readonly field?: string,
+    /** For `idempotency_replayed`: the token the lost response created. */
+    readonly tokenId?: string,
+    /** The low-level reason (ECONNREFUSED, a status line), for the log. */
+    readonly detail?: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+
+  get isUnauthorized(): boolean {
+    return this.status === 401;
+  }
+
+  get isUnreachable(): boolean {
+    return this.kind !== 'http' || this.status === 503;
+  }
+}
+
+export interface HubClientOptions {
+  baseUrl: string;
+  accountKey?: string;
+  /** Per request; the default suits a hub on a LAN or loopback. */
+  timeoutMs?: number;
+  /** Extra attempts on network errors for create and rotate (same Idempotency-Key). */
+  retries?: number;
+}
+
+export interface ListTokensOptions {
+  limit?: number;
+  cursor?: string | null;
+  search?: string;
+}
+
+export interface MutationOptions {
+  /** One key per user action, reused only for retries of that action. A fresh one is made when omitted. */
+  idempotencyKey?: string;
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed',
+  ERR_SOCKET_CONNECTION_TIMEOUT: 'connection timed out',
+};
+
+export function normaliseHubUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+export class HubClient {
+  readonly baseUrl: string;
+  private readonly http: AxiosInstance;
+  private readonly retries: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: HubClientOptions) {
+    this.baseUrl = normaliseHubUrl(options.baseUrl);
+    this.retries = options.retries ?? 1;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: this.timeoutMs,
+      headers: options.accountKey ? { Authorization: `Bearer ${options.accountKey}` } : {},
+      // Every status is an answer; errors are mapped below so that no secret-bearing config leaks into an error.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+      transitional: { clarifyTimeoutError: true },
+    });
+  }
+
+  health(): Promise<{ ok: boolean }> {
+    return this.request({ method: 'GET', url: '/healthz' });
+  }
+
+  getWorkspace(): Promise<Workspace> {
+    return this.request({ method: 'GET', url: '/v1/workspace' });
+  }
+
+  async listEndpoints(): Promise<Endpoint[]> {
+    const page = await this.request<{ data: Endpoint[] }>({ method: 'GET', url: '/v1/endpoints' });
+    return page.data;
+  }
+
+  listTokens(options: ListTokensOptions = {}): Promise<TokenPage> {
+    const params: Record<string, string | number> = {};
+    if (options.limit !== undefined) params.limit = options.limit;
+    if (options.cursor) params.cursor = options.cursor;
+    if (options.search) params.search = options.search;
+    return this.request({ method: 'GET', url: '/v1/tokens', params });
+  }
+
+  /** Every token of the workspace, page by page. */
+  async listAllTokens(search?: string): Promise<Token[]> {
+    const all: Token[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: TokenPage = await this.listTokens({ limit: 200, cursor, search });
+      all.push(...page.data);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  }
+
+  getToken(id: string): Promise<Token> {
+    return this.request({ method: 'GET', url: `/v1/tokens/${encodeURIComponent(id)}` });
+  }
+
+  createToken(body: CreateTokenRequest, options: MutationOptions = {}): Promise<TokenWithSecret> {
+    return this.mutate({ method: 'POST', url: '/v1/tokens', data: body }, options);
+  }
+
+  rotateToken(id: string, body: RotateTokenRequest = {}, options: MutationOptions = {}): Promise<TokenWithSecret> {
+    return this.mutate({ method: 'POST', url: `/v1/tokens/${encodeURIComponent(id)}/rotate`, data: body }, options);
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.request({ method: 'DELETE', url: `/v1/tokens/${encodeURIComponent(id)}` });
+  }
+
+  /** Calls a protected endpoint with an access token (the stand-in the hub provides). */
+  invoke(endpointId: string, secret: string): Promise<InvokeResult> {
+    return this.request({
+      method: 'POST',
+      url: `/v1/endpoints/${encodeURIComponent(endpointId)}/invoke`,
+      headers: { Authorization: `Bearer ${secret}` },
+      data: {},
+    });
+  }
+
+  /** Create and rotate: one retry with the same Idempotency-Key when the answer was lost on the way. */
+  private async mutate<T>(config: AxiosRequestConfig, options: MutationOptions): Promise<T> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const withKey = { ...config, headers: { ...(config.headers ?? {}), 'Idempotency-Key': idempotencyKey } };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request<T>(withKey);
+      } catch (error) {
+        const retryable = error instanceof HubError && error.kind !== 'http';
+        if (!retryable || attempt >= this.retries) throw error;
+      }
+    }
+  }
+
+  private async request<T>(config: AxiosRequestConfig): Promise<T> {
+    let response: AxiosResponse;
+    try {
+      response = await this.http.request(config);
+    } catch (error) {
+      throw this.networkError(error);
+    }
+    if (response.status >= 200 && response.status < 300) return response.data as T;
+    throw this.httpError(response);
+  }
+
+  private networkError(error: unknown): HubError {
+    const axiosError = error as AxiosError;
+    const code = axiosError?.code ?? '';
+    if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+      const seconds = Math.round(this.timeoutMs / 1000);
+      return new HubError(
+        `The hub at ${this.baseUrl} did not answer within ${seconds} seconds. Check your connection, then retry.`,
+        'timeout',
+        this.baseUrl,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        code,
+      );
+    }
+    const reason = NETWORK_REASONS[code] ?? (code ? code.toLowerCase() : 'no answer');
+    return new HubError(
+      `Cannot reach the hub at ${this.baseUrl} (${reason}). Check that it is running, then retry.`,
+      'network',
+      this.baseUrl,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      redactSecrets(`${code} ${axiosError?.message ?? String(error)}`),
+    );
+  }
+
+  private httpError(response: AxiosResponse): HubError {
+    const body = response.data as Partial<ApiErrorBody> | undefined;
+    const apiError = body && typeof body === 'object' ? body.error : undefined;
+    const code = apiError?.code;
+    const retryAfter = Number(response.headers?.['retry-after']);
+    let message: string;
+    if (response.status === 401) {
+      message = `The hub at ${this.baseUrl} refused the account key. Sign in again.`;
+    } else if (response.status === 429) {
+      const wait = Number.isFinite(retryAfter) ? ` Try again in ${retryAfter} seconds.` : ' Wait a moment, then try again.';
+      message = `The hub at ${this.baseUrl} is limiting requests after too many failed sign-ins.${wait}`;
+    } else if (response.status >= 500) {
+      message = `The hub at ${this.baseUrl} is unavailable right now (${response.status}). Retry in a moment.`;
+    } else if (apiError?.message) {
+      message = redactSecrets(apiError.message);
+    } else {
+      message = `The hub at ${this.baseUrl} answered ${response.status} unexpectedly. Check that the URL points at a Token Hub.`;
+    }
+    return new HubError(
+      message,
+      'http',
+      this.baseUrl,
+      response.status,
+      code,
+      apiError?.field,
+      apiError?.tokenId,
+      `HTTP ${response.status} ${code ?? ''}`.trim(),
+      Number.isFinite(retryAfter) ? retryAfter : undefined,
+    );
+  }
+}
