@@ -1,0 +1,120 @@
+// `npm run test:vscode [-- --grep <regexp>] [-- --files <name,…>]`: runs test/vscode/suite inside a real VS Code
+// (code-server 4.100.3 = VS Code 1.100.3) opened in headless Chromium, offline. Builds nothing (npm test's pretest
+// did); installs code-server into .vscode-test/ if it is not there yet (about a minute, once).
+//
+// Prints each result as mocha's spec would, then "N passed, N failed". Exits non-zero on a failure, when no test
+// ran, or when the extension host never started. Leaves test-results/vscode/: report.json, browser-console.log,
+// code-server.log, final.png.
+import * as fs from 'fs';
+import * as path from 'path';
+import { ensureCodeServer, openWorkbench, startCodeServer, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
+import { eventsPath } from './protocol';
+import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, readReport, suiteEnv } from './common';
+
+const START_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_START_TIMEOUT_MS ?? 120_000);
+const TOTAL_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_TIMEOUT_MS ?? 20 * 60_000);
+const DIALOG_REFUSED = /refused to show (confirmation )?dialog in tests/;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  checkBuilt();
+  const installStarted = Date.now();
+  const install = ensureCodeServer();
+  if (Date.now() - installStarted > 2000) console.log(`(code-server installed in ${((Date.now() - installStarted) / 1000).toFixed(1)} s)`);
+
+  const { reportPath } = prepareResults();
+  const consoleLog = path.join(RESULTS_DIR, 'browser-console.log');
+  const serverLog = path.join(RESULTS_DIR, 'code-server.log');
+  const screenshot = path.join(RESULTS_DIR, 'final.png');
+  for (const file of [consoleLog, serverLog, screenshot]) fs.rmSync(file, { force: true });
+
+  const workspace = makeWorkspace();
+  let server: RunningCodeServer | undefined;
+  let workbench: OpenedWorkbench | undefined;
+  let problem: string | undefined;
+  const consoleTail: string[] = [];
+  let refusedDialogs = 0;
+
+  const cleanup = async () => {
+    await workbench?.close();
+    await server?.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    console.error(`\n${sig}: stopping code-server and Chromium`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const started = Date.now();
+  try {
+    server = await startCodeServer({ folder: workspace, env: suiteEnv(args, reportPath), logFile: serverLog, install });
+    let serverExited: string | undefined;
+    server.process.once('exit', (code, sig) => (serverExited = `code-server exited (${code ?? sig})`));
+
+    workbench = await openWorkbench(server, {
+      extensionDevelopmentPath: REPO,
+      extensionTestsPath: SUITE_INDEX,
+      consoleLogFile: consoleLog,
+      onConsole: (line) => {
+        consoleTail.push(line);
+        if (consoleTail.length > 30) consoleTail.shift();
+        if (DIALOG_REFUSED.test(line)) refusedDialogs++;
+      },
+    });
+    const opened = Date.now();
+
+    const stream = new EventStream(eventsPath(reportPath));
+    for (;;) {
+      stream.poll();
+      if (stream.ended && readReport(reportPath)) break;
+      if (serverExited) {
+        problem = `${serverExited} while tests ran; see ${path.relative(REPO, serverLog)}`;
+        break;
+      }
+      if (!stream.started && stream.count === 0 && Date.now() - opened > START_TIMEOUT_MS) {
+        problem =
+          `the extension host never started the tests within ${START_TIMEOUT_MS / 1000} s ` +
+          `(TOKENHUB_VSCODE_START_TIMEOUT_MS); see ${path.relative(REPO, consoleLog)} and ${path.relative(REPO, serverLog)}.` +
+          `\nlast browser console lines:\n  ${consoleTail.join('\n  ') || '(none)'}`;
+        break;
+      }
+      if (Date.now() - started > TOTAL_TIMEOUT_MS) {
+        problem = `the tests did not finish within ${TOTAL_TIMEOUT_MS / 1000} s (TOKENHUB_VSCODE_TIMEOUT_MS)`;
+        break;
+      }
+      await sleep(200);
+    }
+    stream.poll();
+    // The workbench may have closed its window at the end of the tests: the picture is best effort.
+    await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+    if (workbench) await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
+  } finally {
+    await cleanup();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  if (refusedDialogs > 0) {
+    console.log(
+      `\nnote: VS Code refused ${refusedDialogs} modal dialog(s): it does while extension tests run. ` +
+        'Answer them with answerModalDialogs() from test/vscode/suite/helpers/dialogs.',
+    );
+  }
+  console.log(`\n(code-server + Chromium: ${((Date.now() - started) / 1000).toFixed(1)} s; logs and screenshot in ${path.relative(REPO, RESULTS_DIR)}/)`);
+  return finish(readReport(reportPath), problem);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    console.log('0 passed, 0 failed');
+    process.exit(1);
+  },
+);
