@@ -1,7 +1,133 @@
+// The one composition root: builds every service once, injects it, and owns every disposable.
 import * as vscode from 'vscode';
+import { Prompter } from './flows/prompter';
+import { VsCodePrompter } from './flows/vscodePrompter';
+import { registerGuarded, reportError } from './commands/errorBoundary';
+import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
+import { insertIntoEnv } from './commands/envCommands';
+import { Services } from './commands/services';
+import { copyMaskedKeyCommand, copyTokenCommand, createTokenCommand, deleteTokenCommand, rotateTokenCommand } from './commands/tokenCommands';
+import { SecretClipboard } from './services/clipboard';
+import { ConnectionManager } from './services/connections';
+import { EnvFileService } from './services/envFiles';
+import { ExpiryMonitor } from './services/expiryMonitor';
+import { Logger } from './services/logger';
+import { SettingsService } from './services/settings';
+import { TokenLists } from './services/tokenLists';
+import { TokenSecretStore } from './services/tokenSecrets';
+import { TokenTreeProvider, TreeNode } from './views/tokenTree';
 
-export function activate(context: vscode.ExtensionContext): void {
-  void context;
+/**
+ * What activate() returns in the extension-host tests only (ExtensionMode.Test): a way to script prompts and to
+ * observe state. Outside tests nothing is exported, so no other extension can reach the secrets through us.
+ */
+export interface TokenHubApi {
+  services: Services;
+  secretStorage: vscode.SecretStorage;
+  expiry: ExpiryMonitor;
+  treeView: vscode.TreeView<TreeNode>;
+  setPrompter(prompter: Prompter | undefined): void;
 }
 
-export function deactivate(): void {}
+export async function activate(context: vscode.ExtensionContext): Promise<TokenHubApi | undefined> {
+  const logger = new Logger(vscode.window.createOutputChannel('Token Hub', { log: true }));
+  const settings = new SettingsService();
+  const connections = new ConnectionManager(settings, context.secrets, logger);
+  const secrets = new TokenSecretStore(context.secrets);
+  const realPrompter = new VsCodePrompter();
+  const prompts = { current: realPrompter as Prompter };
+  const notifyRefused = (connection: { workspaceName: string; url: string }) => {
+    const signIn = vscode.l10n.t('Sign In');
+    void prompts.current
+      .message(vscode.l10n.t('The hub at {0} refused the account key of "{1}". Sign in again.', connection.url, connection.workspaceName), { id: 'refused', severity: 'warning' }, signIn)
+      .then((choice) => choice === signIn && vscode.commands.executeCommand('tokenHub.signIn'));
+  };
+  const lists = new TokenLists(connections, secrets, logger, notifyRefused);
+  const tree = new TokenTreeProvider(connections, lists, secrets, settings);
+  const envFiles = new EnvFileService(logger);
+  const clipboard = new SecretClipboard();
+  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts };
+
+  const treeView = vscode.window.createTreeView('tokenHub.tokens', { treeDataProvider: tree, showCollapseAll: true });
+  const expiry = new ExpiryMonitor(lists, settings, context.globalState, (text, ...actions) =>
+    prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
+  );
+  context.subscriptions.push(logger, connections, lists, tree, treeView, clipboard, expiry);
+
+  const updateMessage = () => {
+    treeView.message = lists.filter ? vscode.l10n.t('Showing tokens whose name contains "{0}".', lists.filter) : undefined;
+  };
+  const refreshAll = async () => {
+    await connections.load();
+    lists.invalidateAll();
+  };
+  const command = (id: string, handler: (...args: unknown[]) => unknown) => context.subscriptions.push(registerGuarded(services, id, handler));
+
+  command('tokenHub.signIn', (arg) => signInCommand(services, arg));
+  command('tokenHub.signOut', (arg) => signOutCommand(services, arg));
+  command('tokenHub.connectFromEnvironment', () => connectFromEnvironmentCommand(services));
+  command('tokenHub.refresh', refreshAll);
+  command('tokenHub.retry', refreshAll);
+  command('tokenHub.createToken', (arg) => createTokenCommand(services, arg));
+  command('tokenHub.deleteToken', (arg) => deleteTokenCommand(services, arg));
+  command('tokenHub.rotateToken', (arg) => rotateTokenCommand(services, arg));
+  command('tokenHub.copyToken', (arg) => copyTokenCommand(services, arg));
+  command('tokenHub.copyMaskedKey', (arg) => copyMaskedKeyCommand(services, arg));
+  command('tokenHub.insertIntoEnv', (arg) => insertIntoEnv(services, arg));
+  command('tokenHub.filter', async () => {
+    await filterCommand(services);
+    updateMessage();
+  });
+  command('tokenHub.clearFilter', () => {
+    setFilter(services, undefined);
+    updateMessage();
+  });
+  command('tokenHub.loadMore', async (arg) => {
+    const node = arg as TreeNode | undefined;
+    if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
+  });
+  command('tokenHub.showLog', () => logger.show());
+
+  // Auto-refresh on the configured interval, restarted when the setting changes.
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (timer) clearInterval(timer);
+    const seconds = settings.read().refreshIntervalSeconds;
+    timer = seconds > 0 ? setInterval(() => lists.invalidateAll(), seconds * 1000) : undefined;
+  };
+  schedule();
+  context.subscriptions.push(
+    { dispose: () => timer && clearInterval(timer) },
+    settings.onDidChange((event) => {
+      if (event.affectsConfiguration('tokenHub.refreshIntervalSeconds')) schedule();
+      if (event.affectsConfiguration('tokenHub.hubs')) void refreshAll();
+      if (event.affectsConfiguration('tokenHub.expiryWarningDays')) {
+        tree.refresh();
+        expiry.update();
+      }
+    }),
+  );
+
+  await vscode.commands.executeCommand('setContext', 'tokenHub.environmentConnectionAvailable', hasEnvironmentConnection());
+  try {
+    await connections.load();
+  } catch (error) {
+    reportError(services, 'Loading the saved hubs', error);
+  }
+  logger.info(`Token Hub activated with ${connections.list().length} saved connection(s).`);
+
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  return {
+    services,
+    secretStorage: context.secrets,
+    expiry,
+    treeView,
+    setPrompter: (prompter) => {
+      prompts.current = prompter ?? realPrompter;
+    },
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,122 @@
+// Insert into .env: token → folder → file → variable → (replace?) → write safely → warn if git would commit it.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { validateEnvVariableName } from '../../core/validation';
+import { BACK } from '../flows/prompter';
+import { EnvTarget } from '../services/envFiles';
+import { UserFacingError } from './errorBoundary';
+import { chooseToken, TokenTarget } from './pickers';
+import { Services } from './services';
+
+export function envFileProblem(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (!trimmed) return 'Enter the file to write, relative to the workspace folder, such as .env.';
+  if (path.isAbsolute(trimmed) || /^[a-zA-Z]:/.test(trimmed)) return 'Give a path relative to the workspace folder, such as .env or config/.env.local.';
+  if (trimmed.split(/[\\/]/).includes('..')) return 'Choose a file inside the workspace folder (no "..").';
+  if (/[\\/]$/.test(trimmed)) return 'That is a folder; add the file name, such as config/.env.';
+  return undefined;
+}
+
+export interface InsertResult {
+  target: EnvTarget;
+  variable: string;
+  action: 'appended' | 'replaced' | 'unchanged';
+  ignored: boolean;
+}
+
+export async function insertIntoEnv(
+  services: Services,
+  arg?: unknown,
+  known?: TokenTarget & { secret: string },
+): Promise<InsertResult | undefined> {
+  const prompter = services.prompts.current;
+  const target = known ?? (await chooseToken(services, arg, { title: 'Insert a token into .env', storedOnly: true }));
+  if (!target) return undefined;
+  const secret = known?.secret ?? (await services.secrets.get(target.connection.id, target.token.id));
+  if (!secret) {
+    throw new UserFacingError(`The secret of "${target.token.name}" is not stored on this machine. Rotate the token to get a new one.`);
+  }
+
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new UserFacingError('Open a folder first: Token Hub writes the token into that folder\'s .env file.');
+  let folder = folders[0];
+  if (folders.length > 1) {
+    const picked = await prompter.pickOne<vscode.WorkspaceFolder>({
+      id: 'folder',
+      title: `Insert "${target.token.name}" into .env`,
+      placeholder: 'Choose the workspace folder whose .env file gets the token.',
+      items: folders.map((candidate) => ({ label: candidate.name, description: candidate.uri.fsPath, value: candidate })),
+    });
+    if (picked === undefined || picked === BACK) return undefined;
+    folder = picked;
+  }
+  const settings = services.settings.read(folder.uri);
+  const title = `Insert "${target.token.name}" into ${folder.name}`;
+
+  let relativePath = settings.envFile;
+  let variable = settings.envVariable;
+  let step: 'file' | 'variable' = 'file';
+  for (;;) {
+    if (step === 'file') {
+      const answer = await prompter.askText({
+        id: 'envFile',
+        title,
+        step: 1,
+        totalSteps: 2,
+        prompt: 'The file to write, relative to the workspace folder.',
+        value: relativePath,
+        validate: envFileProblem,
+      });
+      if (answer === undefined || answer === BACK) return undefined;
+      relativePath = answer.trim();
+      step = 'variable';
+      continue;
+    }
+    const answer = await prompter.askText({
+      id: 'envVariable',
+      title,
+      step: 2,
+      totalSteps: 2,
+      prompt: `The variable that will hold the secret in ${relativePath}.`,
+      value: variable,
+      validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
+    });
+    if (answer === undefined) return undefined;
+    if (answer === BACK) {
+      step = 'file';
+      continue;
+    }
+    variable = answer.trim();
+    break;
+  }
+
+  const envTarget: EnvTarget = { folder, relativePath };
+  const existingLine = await services.envFiles.existingAssignment(envTarget, variable);
+  if (existingLine !== undefined) {
+    const replace = vscode.l10n.t('Replace');
+    const choice = await prompter.message(
+      vscode.l10n.t('{0} is already set in {1} (line {2}). Replace its value with the secret of "{3}"?', variable, relativePath, existingLine + 1, target.token.name),
+      { id: 'confirmReplace', modal: true, severity: 'warning', detail: vscode.l10n.t('The other lines of the file stay as they are.') },
+      replace,
+    );
+    if (choice !== replace) return undefined;
+  }
+
+  const result = await services.envFiles.setVariable(envTarget, variable, secret);
+  const ignored = await services.envFiles.isIgnored(envTarget);
+  const where = result.inEditor ? vscode.l10n.t('{0} (in the open editor: save it to keep the change)', relativePath) : relativePath;
+  void prompter.message(vscode.l10n.t('Wrote "{0}" to {1} as {2}.', target.token.name, where, variable), { id: 'envWritten' });
+  if (!ignored) {
+    const add = vscode.l10n.t('Add to .gitignore');
+    void prompter
+      .message(
+        vscode.l10n.t('{0} is not ignored by git, so the secret could be committed. Add it to .gitignore?', relativePath),
+        { id: 'notIgnored', severity: 'warning' },
+        add,
+      )
+      .then(async (choice) => {
+        if (choice === add) await services.envFiles.addToGitignore(envTarget);
+      });
+  }
+  return { target: envTarget, variable, action: result.action, ignored };
+}

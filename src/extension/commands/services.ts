@@ -1,0 +1,27 @@
+// What the commands are given by the composition root (extension.ts). Built once, injected, never global.
+import { Prompter } from '../flows/prompter';
+import { SecretClipboard } from '../services/clipboard';
+import { ConnectionManager } from '../services/connections';
+import { EnvFileService } from '../services/envFiles';
+import { Logger } from '../services/logger';
+import { SettingsService } from '../services/settings';
+import { TokenLists } from '../services/tokenLists';
+import { TokenSecretStore } from '../services/tokenSecrets';
+import { TokenTreeProvider } from '../views/tokenTree';
+
+export interface PrompterHolder {
+  /** The real prompter, or a scripted one during extension-host tests. */
+  current: Prompter;
+}
+
+export interface Services {
+  connections: ConnectionManager;
+  lists: TokenLists;
+  secrets: TokenSecretStore;
+  settings: SettingsService;
+  logger: Logger;
+  tree: TokenTreeProvider;
+  envFiles: EnvFileService;
+  clipboard: SecretClipboard;
+  prompts: PrompterHolder;
+}

@@ -1,0 +1,142 @@
+// The hubs this VS Code is signed in to. Account keys live in SecretStorage only; settings keep URL and workspace.
+import * as vscode from 'vscode';
+import { HubClient, HubError, normaliseHubUrl } from '../../api/client';
+import { Workspace } from '../../api/types';
+import { Logger } from './logger';
+import { HubEntry, SettingsService } from './settings';
+
+export type ConnectionStatus = 'connected' | 'signedOut';
+
+export interface Connection {
+  /** Stable across sessions: the hub URL and the workspace id. */
+  readonly id: string;
+  readonly url: string;
+  readonly workspaceId: string;
+  workspaceName: string;
+  status: ConnectionStatus;
+  client: HubClient | undefined;
+  workspace: Workspace | undefined;
+}
+
+const ACCOUNT_KEY_PREFIX = 'tokenHub.accountKey/';
+
+export function connectionIdOf(url: string, workspaceId: string): string {
+  return `${normaliseHubUrl(url)}#${workspaceId}`;
+}
+
+export class ConnectionManager implements vscode.Disposable {
+  private readonly connections = new Map<string, Connection>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly settings: SettingsService,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reads the saved hubs and their keys; does not contact any hub. */
+  async load(): Promise<void> {
+    this.connections.clear();
+    for (const entry of this.settings.hubs()) {
+      const id = connectionIdOf(entry.url, entry.workspaceId);
+      const accountKey = await this.secrets.get(ACCOUNT_KEY_PREFIX + id);
+      this.connections.set(id, {
+        id,
+        url: normaliseHubUrl(entry.url),
+        workspaceId: entry.workspaceId,
+        workspaceName: entry.workspaceName,
+        status: accountKey ? 'connected' : 'signedOut',
+        client: accountKey ? new HubClient({ baseUrl: entry.url, accountKey }) : undefined,
+        workspace: undefined,
+      });
+    }
+    this.changed.fire();
+  }
+
+  list(): Connection[] {
+    return [...this.connections.values()];
+  }
+
+  get(id: string): Connection | undefined {
+    return this.connections.get(id);
+  }
+
+  connected(): Connection[] {
+    return this.list().filter((connection) => connection.status === 'connected');
+  }
+
+  /** Checks the key with GET /v1/workspace, and only then saves it. Throws HubError on refusal. */
+  async signIn(url: string, accountKey: string): Promise<Connection> {
+    const baseUrl = normaliseHubUrl(url);
+    const client = new HubClient({ baseUrl, accountKey });
+    const workspace = await client.getWorkspace();
+    const id = connectionIdOf(baseUrl, workspace.id);
+    await this.secrets.store(ACCOUNT_KEY_PREFIX + id, accountKey);
+    const entry: HubEntry = { url: baseUrl, workspaceId: workspace.id, workspaceName: workspace.name };
+    const hubs = this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id);
+    await this.settings.saveHubs([...hubs, entry]);
+    const connection: Connection = {
+      id,
+      url: baseUrl,
+      workspaceId: workspace.id,
+      workspaceName: workspace.name,
+      status: 'connected',
+      client,
+      workspace,
+    };
+    this.connections.set(id, connection);
+    this.logger.info(`Signed in to workspace "${workspace.name}" at ${baseUrl}.`);
+    this.changed.fire();
+    return connection;
+  }
+
+  /** Forgets the connection: its key, its settings entry. */
+  async signOut(id: string): Promise<void> {
+    const connection = this.connections.get(id);
+    await this.secrets.delete(ACCOUNT_KEY_PREFIX + id);
+    await this.settings.saveHubs(this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id));
+    this.connections.delete(id);
+    if (connection) this.logger.info(`Signed out of workspace "${connection.workspaceName}" at ${connection.url}.`);
+    this.changed.fire();
+  }
+
+  /**
+   * A 401 on the management API: the key was revoked or replaced. Marks the connection signed out and
+   * returns true the first time, so the caller says so once rather than once per request.
+   */
+  markRefused(connection: Connection): boolean {
+    if (connection.status === 'signedOut') return false;
+    connection.status = 'signedOut';
+    connection.client = undefined;
+    void this.secrets.delete(ACCOUNT_KEY_PREFIX + connection.id);
+    this.logger.warn(`The hub at ${connection.url} refused the account key of "${connection.workspaceName}".`);
+    this.changed.fire();
+    return true;
+  }
+
+  /** The connection's workspace (with its policy), fetched once per session. */
+  async workspaceOf(connection: Connection): Promise<Workspace> {
+    if (connection.workspace) return connection.workspace;
+    const client = this.clientOf(connection);
+    connection.workspace = await client.getWorkspace();
+    return connection.workspace;
+  }
+
+  clientOf(connection: Connection): HubClient {
+    if (!connection.client) {
+      throw new HubError(
+        `You are signed out of "${connection.workspaceName}" at ${connection.url}. Sign in again.`,
+        'http',
+        connection.url,
+        401,
+        'unauthorized',
+      );
+    }
+    return connection.client;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,151 @@
+// The I/O side of `.env` editing: the pure editor (src/core/env.ts) decides the text; this writes it safely —
+// into the editor's buffer when the file has unsaved changes, else atomically on disk — and checks git ignores it.
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, replaceSecretInEnv, setEnvVariable, verifyEnvEdit } from '../../core/env';
+import { writeFileAtomically } from '../../core/atomicWrite';
+import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
+import { Logger } from './logger';
+
+export interface EnvTarget {
+  folder: vscode.WorkspaceFolder;
+  /** Relative to the folder, e.g. ".env" or "config/.env.local". */
+  relativePath: string;
+}
+
+export interface EnvWriteResult {
+  uri: vscode.Uri;
+  action: 'appended' | 'replaced' | 'unchanged';
+  /** Written into an open editor with unsaved changes rather than to disk. */
+  inEditor: boolean;
+}
+
+/** Thrown when the edit would not read back as intended; nothing was written. */
+export class EnvEditError extends Error {}
+
+export class EnvFileService {
+  constructor(private readonly logger: Logger) {}
+
+  uriOf(target: EnvTarget): vscode.Uri {
+    return vscode.Uri.joinPath(target.folder.uri, ...target.relativePath.split(/[\\/]/).filter(Boolean));
+  }
+
+  /** The current text (the editor's buffer when open, else the disk, else empty) and where it came from. */
+  async read(uri: vscode.Uri): Promise<{ text: string; document: vscode.TextDocument | undefined; exists: boolean }> {
+    const document = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === uri.toString());
+    if (document) return { text: document.getText(), document, exists: true };
+    try {
+      return { text: await fs.promises.readFile(uri.fsPath, 'utf8'), document: undefined, exists: true };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', document: undefined, exists: false };
+      throw error;
+    }
+  }
+
+  /** Lines where the variable is already set, for asking before replacing. */
+  async existingAssignment(target: EnvTarget, name: string): Promise<number | undefined> {
+    const { text } = await this.read(this.uriOf(target));
+    return findEnvVariable(text, name)?.line;
+  }
+
+  /** Sets NAME=value, keeping every other byte; aborts without writing unless the result parses back exactly. */
+  async setVariable(target: EnvTarget, name: string, value: string): Promise<EnvWriteResult> {
+    const uri = this.uriOf(target);
+    const { text, document } = await this.read(uri);
+    const edit = asEnvEditError(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
+    if (!verifyEnvEdit(text, edit.text, name, value).ok) {
+      throw new EnvEditError(`Token Hub did not change ${target.relativePath}: the edited file would not read back with ${name} set exactly. Edit the file by hand or choose another variable.`);
+    }
+    if (edit.action === 'unchanged') return { uri, action: 'unchanged', inEditor: false };
+    const inEditor = await this.write(uri, document, text, edit.text);
+    this.logger.info(`${edit.action === 'replaced' ? 'Replaced' : 'Added'} ${name} in ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
+    return { uri, action: edit.action, inEditor };
+  }
+
+  /** Replaces every variable whose value is `oldSecret` with `newSecret`. Returns the variable names changed. */
+  async replaceSecret(uri: vscode.Uri, oldSecret: string, newSecret: string): Promise<string[]> {
+    const { text, document } = await this.read(uri);
+    const edit = asEnvEditError(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
+    if (edit.text !== text) await this.write(uri, document, text, edit.text);
+    return [...new Set(edit.replaced.map((found) => found.name))];
+  }
+
+  /** Every .env-like file in the workspace (and the configured one) whose variables hold `secret`. */
+  async filesHoldingSecret(secret: string, configuredFile: string): Promise<vscode.Uri[]> {
+    const found = await vscode.workspace.findFiles('**/{.env,.env.*,*.env}', '**/node_modules/**', 500);
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const configured = vscode.Uri.joinPath(folder.uri, configuredFile);
+      if (!found.some((uri) => uri.toString() === configured.toString())) found.push(configured);
+    }
+    const holding: vscode.Uri[] = [];
+    for (const uri of found) {
+      const { text, exists } = await this.read(uri).catch(() => ({ text: '', exists: false, document: undefined }));
+      if (exists && text.includes(secret) && findSecretInEnv(text, secret).length > 0) holding.push(uri);
+    }
+    return holding;
+  }
+
+  /** true/false when known; git first, then the folder's .gitignore rules when git is absent or not a repo. */
+  async isIgnored(target: EnvTarget): Promise<boolean> {
+    const byGit = await gitCheckIgnore(target.folder.uri.fsPath, target.relativePath);
+    if (byGit !== undefined) return byGit;
+    const texts: Array<{ dir: string; text: string }> = [];
+    const parts = target.relativePath.split(/[\\/]/).filter(Boolean);
+    for (let depth = 0; depth < parts.length; depth++) {
+      const dir = parts.slice(0, depth).join('/');
+      const file = path.join(target.folder.uri.fsPath, dir, '.gitignore');
+      try {
+        texts.push({ dir, text: await fs.promises.readFile(file, 'utf8') });
+      } catch {
+        // No .gitignore at this level.
+      }
+    }
+    return isIgnoredByRules(parts.join('/'), texts);
+  }
+
+  async addToGitignore(target: EnvTarget): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(target.folder.uri, '.gitignore');
+    const { text, document } = await this.read(uri);
+    const entry = '/' + target.relativePath.split(/[\\/]/).filter(Boolean).join('/');
+    await this.write(uri, document, text, appendGitignoreEntry(text, entry));
+    return uri;
+  }
+
+  private async write(uri: vscode.Uri, document: vscode.TextDocument | undefined, before: string, after: string): Promise<boolean> {
+    if (document?.isDirty) {
+      // The person has unsaved changes: edit their buffer instead of the disk, so nothing of theirs is lost.
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(before.length)), after);
+      if (!(await vscode.workspace.applyEdit(edit))) {
+        throw new EnvEditError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
+      }
+      return true;
+    }
+    await fs.promises.mkdir(path.dirname(uri.fsPath), { recursive: true });
+    await writeFileAtomically(uri.fsPath, after);
+    return false;
+  }
+}
+
+/** The core editor's refusals, as sentences naming the file (never a value). */
+function asEnvEditError<T>(edit: () => T, file: string): T {
+  try {
+    return edit();
+  } catch (error) {
+    if (error instanceof CoreEnvEditError) throw new EnvEditError(`Token Hub did not change ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+function gitCheckIgnore(cwd: string, relativePath: string): Promise<boolean | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['check-ignore', '-q', '--', relativePath], { cwd, timeout: 5000 }, (error) => {
+      if (!error) return resolve(true);
+      // git exits 1 for "not ignored"; 128 (not a repository) or a missing git leaves the answer to the rules.
+      const code = (error as { code?: number | string }).code;
+      resolve(code === 1 ? false : undefined);
+    });
+  });
+}

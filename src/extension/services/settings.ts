@@ -1,0 +1,62 @@
+// Typed configuration, read in one place. Hub URLs come from user (global) scope only: a cloned repository's
+// workspace settings must never be able to point an account key at another host.
+import * as vscode from 'vscode';
+
+export interface HubEntry {
+  url: string;
+  workspaceId: string;
+  workspaceName: string;
+}
+
+export interface Settings {
+  envFile: string;
+  envVariable: string;
+  expiryWarningDays: number;
+  refreshIntervalSeconds: number;
+  clipboardClearSeconds: number;
+  scanOnType: boolean;
+}
+
+const SECTION = 'tokenHub';
+
+function isHubEntry(value: unknown): value is HubEntry {
+  const entry = value as HubEntry;
+  return !!entry && typeof entry.url === 'string' && typeof entry.workspaceId === 'string';
+}
+
+export class SettingsService {
+  /** Hubs from user settings only; workspace and folder values are ignored on purpose. */
+  hubs(): HubEntry[] {
+    const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('hubs');
+    const value = inspected?.globalValue ?? [];
+    return Array.isArray(value)
+      ? value.filter(isHubEntry).map((entry) => ({ ...entry, workspaceName: entry.workspaceName ?? entry.workspaceId }))
+      : [];
+  }
+
+  async saveHubs(hubs: HubEntry[]): Promise<void> {
+    await vscode.workspace.getConfiguration(SECTION).update('hubs', hubs, vscode.ConfigurationTarget.Global);
+  }
+
+  read(scope?: vscode.Uri): Settings {
+    const config = vscode.workspace.getConfiguration(SECTION, scope);
+    const integer = (key: string, fallback: number, min: number) => {
+      const value = config.get<number>(key, fallback);
+      return Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
+    };
+    return {
+      envFile: config.get<string>('envFile', '.env') || '.env',
+      envVariable: config.get<string>('envVariable', 'TOKENHUB_TOKEN') || 'TOKENHUB_TOKEN',
+      expiryWarningDays: integer('expiryWarningDays', 7, 0),
+      refreshIntervalSeconds: integer('refreshIntervalSeconds', 300, 0),
+      clipboardClearSeconds: integer('clipboardClearSeconds', 60, 0),
+      scanOnType: config.get<boolean>('scanOnType', true),
+    };
+  }
+
+  onDidChange(listener: (event: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SECTION)) listener(event);
+    });
+  }
+}

@@ -1,0 +1,209 @@
+// The sidebar tree: a root per connection, its tokens (masked key, last use, expiry state), their endpoints.
+import * as vscode from 'vscode';
+import { Token } from '../../api/types';
+import { describeExpiry, describeLastUsed, expiryState, ExpiryState, formatInstant } from '../../core/dates';
+import { Connection, ConnectionManager } from '../services/connections';
+import { SettingsService } from '../services/settings';
+import { TokenLists } from '../services/tokenLists';
+import { TokenSecretStore } from '../services/tokenSecrets';
+
+export type TreeNode =
+  | { kind: 'connection'; connection: Connection }
+  | { kind: 'token'; connection: Connection; token: Token }
+  | { kind: 'endpoint'; connection: Connection; token: Token; endpointId: string }
+  | { kind: 'loadMore'; connection: Connection; loadedCount: number }
+  | { kind: 'message'; connection: Connection; text: string; tooltip?: string; action: 'retry' | 'signIn' | 'none' };
+
+/** The state the welcome views key on (`tokenHub.state`). */
+export type ViewState = 'signedOut' | 'empty' | 'tokens';
+
+const STATE_ICONS: Record<ExpiryState, vscode.ThemeIcon> = {
+  active: new vscode.ThemeIcon('key', new vscode.ThemeColor('charts.green')),
+  never: new vscode.ThemeIcon('key', new vscode.ThemeColor('charts.yellow')),
+  expiring: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  expired: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+};
+
+export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private viewState: ViewState | undefined;
+  private readonly stateChanged = new vscode.EventEmitter<ViewState>();
+  /** Fires after the tree computed its root: tests and the welcome views wait on it. */
+  readonly onDidChangeViewState = this.stateChanged.event;
+
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly lists: TokenLists,
+    private readonly secrets: TokenSecretStore,
+    private readonly settings: SettingsService,
+  ) {
+    this.disposables.push(
+      connections.onDidChange(() => this.changed.fire()),
+      lists.onDidChange(() => this.changed.fire()),
+    );
+  }
+
+  get state(): ViewState | undefined {
+    return this.viewState;
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.roots();
+    if (node.kind === 'connection') return this.connectionChildren(node.connection);
+    if (node.kind === 'token') {
+      return node.token.endpoints.map((endpointId) => ({ kind: 'endpoint', connection: node.connection, token: node.token, endpointId }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'connection':
+        return this.connectionItem(node.connection);
+      case 'token':
+        return this.tokenItem(node.connection, node.token);
+      case 'endpoint': {
+        const item = new vscode.TreeItem(node.endpointId, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.connection.id}/${node.token.id}/${node.endpointId}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-interface');
+        item.contextValue = 'endpoint';
+        item.tooltip = vscode.l10n.t('The token may call the endpoint "{0}".', node.endpointId);
+        return item;
+      }
+      case 'loadMore': {
+        const item = new vscode.TreeItem(vscode.l10n.t('Load more tokens…'), vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.connection.id}/loadMore/${node.loadedCount}`;
+        item.description = vscode.l10n.t('{0} shown', node.loadedCount);
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = 'loadMore';
+        item.command = { command: 'tokenHub.loadMore', title: vscode.l10n.t('Load More Tokens'), arguments: [node] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.connection.id}/message`;
+        item.tooltip = node.tooltip ?? node.text;
+        item.iconPath = new vscode.ThemeIcon(node.action === 'retry' ? 'debug-disconnect' : node.action === 'signIn' ? 'sign-in' : 'info');
+        item.contextValue = node.action === 'retry' ? 'error' : 'message';
+        if (node.action === 'retry') item.command = { command: 'tokenHub.retry', title: vscode.l10n.t('Retry'), arguments: [node] };
+        if (node.action === 'signIn') item.command = { command: 'tokenHub.signIn', title: vscode.l10n.t('Sign In'), arguments: [node] };
+        return item;
+      }
+    }
+  }
+
+  private async roots(): Promise<TreeNode[]> {
+    const connections = this.connections.list();
+    if (connections.length === 0) {
+      this.setState('signedOut');
+      return [];
+    }
+    // One connected workspace without tokens shows the "create" welcome instead of an empty root.
+    if (connections.length === 1 && connections[0].status === 'connected' && !this.lists.filter) {
+      const list = await this.lists.ensureLoaded(connections[0]);
+      if (!list.error && list.tokens.length === 0) {
+        this.setState('empty');
+        return [];
+      }
+    }
+    this.setState('tokens');
+    return connections.map((connection) => ({ kind: 'connection', connection }));
+  }
+
+  private async connectionChildren(connection: Connection): Promise<TreeNode[]> {
+    if (connection.status === 'signedOut') {
+      return [{ kind: 'message', connection, action: 'signIn', text: vscode.l10n.t('Signed out: the hub refused the account key. Click to sign in again.') }];
+    }
+    const list = await this.lists.ensureLoaded(connection);
+    if (list.error) {
+      return [{ kind: 'message', connection, action: 'retry', text: list.error.message, tooltip: vscode.l10n.t('{0} Click to retry.', list.error.message) }];
+    }
+    if (list.tokens.length === 0) {
+      const text = this.lists.filter
+        ? vscode.l10n.t('No token name contains "{0}".', this.lists.filter)
+        : vscode.l10n.t('No access tokens yet. Use + to create one.');
+      return [{ kind: 'message', connection, action: 'none', text }];
+    }
+    const nodes: TreeNode[] = list.tokens.map((token) => ({ kind: 'token', connection, token }));
+    if (list.nextCursor) nodes.push({ kind: 'loadMore', connection, loadedCount: list.tokens.length });
+    return nodes;
+  }
+
+  private connectionItem(connection: Connection): vscode.TreeItem {
+    const item = new vscode.TreeItem(connection.workspaceName, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = connection.id;
+    item.description = connection.url.replace(/^https?:\/\//, '');
+    const signedOut = connection.status === 'signedOut';
+    item.iconPath = new vscode.ThemeIcon(signedOut ? 'debug-disconnect' : 'cloud');
+    item.contextValue = signedOut ? 'connection.signedOut' : 'connection';
+    item.tooltip = signedOut
+      ? vscode.l10n.t('Workspace "{0}" at {1}: signed out. Sign in again to manage its tokens.', connection.workspaceName, connection.url)
+      : vscode.l10n.t('Workspace "{0}" at {1}', connection.workspaceName, connection.url);
+    return item;
+  }
+
+  private tokenItem(connection: Connection, token: Token): vscode.TreeItem {
+    const { expiryWarningDays } = this.settings.read();
+    const state = expiryState(token.expiresAt, expiryWarningDays);
+    const stored = this.secrets.has(connection.id, token.id);
+    const item = new vscode.TreeItem(token.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${connection.id}/${token.id}`;
+    const lastUsed = describeLastUsed(token.lastUsedAt);
+    item.description = state === 'expired' || state === 'expiring'
+      ? `${token.maskedKey} · ${lastUsed} · ${describeExpiry(token.expiresAt)}`
+      : `${token.maskedKey} · ${lastUsed}`;
+    item.iconPath = STATE_ICONS[state];
+    item.contextValue = `token.${state}${stored ? '.stored' : ''}`;
+    item.tooltip = tokenTooltip(token, state, stored);
+    item.accessibilityInformation = { label: `${token.name}, ${token.maskedKey}, ${lastUsed}, ${describeExpiry(token.expiresAt)}` };
+    return item;
+  }
+
+  private setState(state: ViewState): void {
+    if (this.viewState === state) {
+      this.stateChanged.fire(state);
+      return;
+    }
+    this.viewState = state;
+    void vscode.commands.executeCommand('setContext', 'tokenHub.state', state);
+    void vscode.commands.executeCommand('setContext', 'tokenHub.signedIn', state !== 'signedOut');
+    this.stateChanged.fire(state);
+  }
+
+  dispose(): void {
+    this.disposables.forEach((disposable) => disposable.dispose());
+    this.changed.dispose();
+    this.stateChanged.dispose();
+  }
+}
+
+const STATE_WORDS: Record<ExpiryState, string> = {
+  active: 'Active',
+  never: 'Active, never expires',
+  expiring: 'Expires soon',
+  expired: 'Expired',
+};
+
+export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean): vscode.MarkdownString {
+  const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  const markdown = new vscode.MarkdownString(undefined, true);
+  markdown.appendMarkdown(`**${escape(token.name)}** · ${STATE_WORDS[state]}\n\n`);
+  markdown.appendMarkdown(`| | |\n|---|---|\n`);
+  markdown.appendMarkdown(`| Key | \`${token.maskedKey}\` |\n`);
+  markdown.appendMarkdown(`| Endpoints | ${token.endpoints.map(escape).join(', ')} |\n`);
+  markdown.appendMarkdown(`| Created | ${formatInstant(token.createdAt)} |\n`);
+  markdown.appendMarkdown(`| Last used | ${token.lastUsedAt ? formatInstant(token.lastUsedAt) : 'Never'} |\n`);
+  markdown.appendMarkdown(`| Expires | ${token.expiresAt ? `${formatInstant(token.expiresAt)} (${describeExpiry(token.expiresAt)})` : 'Never'} |\n\n`);
+  markdown.appendMarkdown(
+    stored
+      ? '$(lock) Its secret is stored on this machine, in VS Code\'s secret storage.'
+      : '$(circle-slash) Its secret is not stored on this machine.',
+  );
+  return markdown;
+}

@@ -1,0 +1,58 @@
+import * as assert from 'assert/strict';
+import { daysFromNow, describeExpiry, describeLastUsed, describeSpan, expiryState, formatInstant } from '../../src/core/dates';
+
+const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+const ago = (ms: number) => new Date(NOW - ms).toISOString();
+const ahead = (ms: number) => new Date(NOW + ms).toISOString();
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+describe('relative dates', () => {
+  const spans: Array<[number, string]> = [
+    [0, 'less than a minute'],
+    [59_999, 'less than a minute'],
+    [MIN, '1 minute'],
+    [5 * MIN + 10_000, '5 minutes'],
+    [HOUR, '1 hour'],
+    [23 * HOUR, '23 hours'],
+    [DAY, '1 day'],
+    [3 * DAY + HOUR, '3 days'],
+    [59 * DAY, '59 days'],
+    [60 * DAY, '2 months'],
+    [364 * DAY, '12 months'],
+    [365 * DAY, '1 year'],
+    [800 * DAY, '2 years'],
+  ];
+  for (const [ms, text] of spans) {
+    it(`describes ${ms} ms as "${text}"`, () => assert.equal(describeSpan(ms), text));
+  }
+
+  it('says never used, just now, and how long ago', () => {
+    assert.equal(describeLastUsed(null, NOW), 'never used');
+    assert.equal(describeLastUsed(ago(10_000), NOW), 'used just now');
+    assert.equal(describeLastUsed(ago(3 * DAY), NOW), 'used 3 days ago');
+    assert.equal(describeLastUsed(ago(HOUR), NOW), 'used 1 hour ago');
+  });
+
+  it('classifies expiry against the warning window', () => {
+    assert.equal(expiryState(null, 7, NOW), 'never');
+    assert.equal(expiryState(ago(1), 7, NOW), 'expired');
+    assert.equal(expiryState(ahead(0), 7, NOW), 'expired', 'the instant of expiry is already expired');
+    assert.equal(expiryState(ahead(7 * DAY), 7, NOW), 'expiring', 'the window includes its last instant');
+    assert.equal(expiryState(ahead(7 * DAY + 1), 7, NOW), 'active');
+    assert.equal(expiryState(ahead(HOUR), 0, NOW), 'active', 'a zero window never warns');
+  });
+
+  it('describes expiry in both directions', () => {
+    assert.equal(describeExpiry(null, NOW), 'never expires');
+    assert.equal(describeExpiry(ahead(5 * DAY), NOW), 'expires in 5 days');
+    assert.equal(describeExpiry(ago(2 * HOUR), NOW), 'expired 2 hours ago');
+  });
+
+  it('formats instants unambiguously in UTC and computes days ahead', () => {
+    assert.equal(formatInstant('2026-11-22T09:05:00.000Z'), '22 Nov 2026, 09:05 UTC');
+    assert.equal(formatInstant(null), '—');
+    assert.equal(daysFromNow(30, NOW), '2026-12-22T10:00:00.000Z');
+  });
+});
