@@ -1,0 +1,347 @@
+// The hub's HTTP server: fastify 5 with the routes of docs/api.md. buildHub() returns the app and a close() that
+// drains requests, writes pending last-used times and leaves the store to its owner. No secret is ever logged:
+// request logging is off, the Authorization header is redacted from any log line, and errors never echo secrets.
+import Ajv from 'ajv';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Endpoint, TokenWithSecret, Workspace } from '../api/types';
+import { API_LIMITS } from '../api/types';
+import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
+import { type Clock } from './clock';
+import { makeDigester } from './digest';
+import { HubError, StoreUnavailableError, errors } from './errors';
+import { LastUsedTracker } from './lastUsed';
+import { buildOpenApi } from './openapi';
+import { AuthFailureLimiter } from './rateLimit';
+import { ReplayCache } from './replayCache';
+import { ROUTES, type RouteDefinition } from './schemas';
+import type { Store, TokenAuthRecord, WorkspaceRecord } from './store';
+import { TokenService, fieldMessage } from './tokens';
+
+export interface HubOptions {
+  store: Store;
+  /** TOKENHUB_PEPPER: digests become HMAC-SHA-256 keyed by it. */
+  pepper?: string;
+  now?: Clock;
+  /** A pino logger options object, a logger instance, or false for none. */
+  logger?: boolean | Record<string, unknown> | FastifyBaseLogger;
+  /** Failed authentications per address per window before 429 (default 20 per 60 s). */
+  authFailureLimit?: number;
+  authFailureWindowSeconds?: number;
+  /** How often at most last use is written per token (default 60 s). */
+  lastUsedWriteIntervalMs?: number;
+}
+
+export interface Hub {
+  app: FastifyInstance;
+  /** Every route fastify registered (HEAD twins left out). */
+  routes: ReadonlyArray<{ method: string; url: string }>;
+  lastUsed: LastUsedTracker;
+  limiter: AuthFailureLimiter;
+  /** Stops accepting, finishes in-flight requests, writes pending last-used times. Does not close the store. */
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    workspace: WorkspaceRecord | null;
+  }
+}
+
+/** Log options: structured pino lines, credentials redacted wherever they could appear. */
+export function loggerOptions(level = 'info'): Record<string, unknown> {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["idempotency-key"]', 'headers.authorization', 'authorization', 'secret', '*.secret'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+// Bodies are validated strictly (no type coercion, unknown fields dropped); query strings are coerced from text;
+// headers are checked as they are (and never pruned: the Authorization header must survive validation).
+const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: 'all', useDefaults: true, allErrors: false, strict: false });
+const queryAjv = new Ajv({ coerceTypes: 'array', removeAdditional: 'all', useDefaults: true, allErrors: false, strict: false });
+const headerAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+
+export async function buildHub(options: HubOptions): Promise<Hub> {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const digest = makeDigester(options.pepper);
+  const limiter = new AuthFailureLimiter(
+    options.authFailureLimit ?? 20,
+    (options.authFailureWindowSeconds ?? 60) * 1000,
+    now,
+  );
+
+  const app = Fastify({
+    ...(isLoggerInstance(options.logger)
+      ? { loggerInstance: options.logger }
+      : { logger: (options.logger ?? false) as boolean | Record<string, unknown> }),
+    // No per-request log lines: management routes log one compact line each (logManagement), invoke none.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: API_LIMITS.bodyLimitBytes,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, errors.notFound('There is no such resource.'));
+      return sendError(reply, errors.badRequest('The request URL is not valid.'));
+    },
+  });
+  const log = app.log;
+  const lastUsed = new LastUsedTracker(store, now, options.lastUsedWriteIntervalMs ?? 60_000, (error) =>
+    log.warn({ err: messageOf(error) }, 'could not write last-used times; will retry'),
+  );
+  const replays = new ReplayCache(now);
+  const service = new TokenService(store, digest, now, lastUsed, replays);
+
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : httpPart === 'headers' ? headerAjv : queryAjv).compile(schema),
+  );
+  app.decorateRequest('workspace', null);
+
+  // Any other body type: the invoke stand-in ignores bodies, everything else wants JSON.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _body, done) => {
+    if (request.routeOptions.url === ROUTES.invoke.url) return done(null, undefined);
+    done(errors.badRequest('Send the body as JSON with Content-Type: application/json.'), undefined);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, errors.notFound(`There is no ${request.method} route at this path; see GET /openapi.json.`)),
+  );
+
+  app.setErrorHandler((error: FastifyError | HubError | StoreUnavailableError, request, reply) => {
+    if (error instanceof HubError) return sendError(reply, error);
+    if (error instanceof StoreUnavailableError) {
+      request.log.warn({ err: error.message }, 'database unavailable');
+      reply.header('Retry-After', '5');
+      return sendError(reply, errors.unavailable());
+    }
+    const fe = error as FastifyError;
+    if (fe.validation && fe.validation.length > 0) return sendError(reply, validationError(fe, request));
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      if (fe.statusCode === 404) return sendError(reply, errors.notFound('There is no such resource.'));
+      return sendError(reply, errors.badRequest(badRequestMessage(fe)));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    reply.code(500).send({ error: { code: 'internal_error', message: 'The hub failed unexpectedly; this is a bug.' } });
+  });
+
+  // What fastify really registered, for the test that compares it with the OpenAPI document.
+  const registered: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of ([] as string[]).concat(r.method)) if (method !== 'HEAD') registered.push({ method, url: r.url });
+  });
+
+  const route = (def: RouteDefinition, handler: (request: FastifyRequest, reply: FastifyReply) => unknown): void => {
+    app.route({
+      method: def.method,
+      url: def.url,
+      schema: def.schema,
+      // Authenticate before validating, so that a stranger learns nothing about the request rules.
+      onRequest: def.auth === 'accountKey' ? authenticateAccount : undefined,
+      preValidation: def.bodyOptional ? emptyBodyIsObject : undefined,
+      onResponse: def.auth === 'accountKey' ? logManagement : undefined,
+      handler: handler as never,
+    });
+  };
+
+  function emptyBodyIsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+    if (request.body === undefined) request.body = {};
+    done();
+  }
+
+  function logManagement(request: FastifyRequest, reply: FastifyReply, done: () => void) {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+    done();
+  }
+
+  function clientAddress(request: FastifyRequest): string {
+    return request.socket.remoteAddress ?? '';
+  }
+
+  function bearer(header: string | undefined): string | undefined {
+    if (header === undefined || header.length < 8) return undefined;
+    const scheme = header.slice(0, 7);
+    if (scheme !== 'Bearer ' && scheme.toLowerCase() !== 'bearer ') return undefined;
+    return header.slice(7).trim();
+  }
+
+  /** 429 when the address has failed too often; null otherwise. */
+  function rateLimited(request: FastifyRequest): HubError | null {
+    const wait = limiter.retryAfter(clientAddress(request));
+    return wait > 0 ? errors.rateLimited(wait) : null;
+  }
+
+  function failed(request: FastifyRequest, counts: boolean): HubError {
+    if (counts) limiter.recordFailure(clientAddress(request));
+    return errors.unauthorized();
+  }
+
+  async function authenticateAccount(request: FastifyRequest) {
+    const limited = rateLimited(request);
+    if (limited) throw limited;
+    const secret = bearer(request.headers.authorization);
+    if (!secret) throw failed(request, false);
+    if (!isValidToken(secret, ACCOUNT_KEY_PREFIX)) throw failed(request, true);
+    const key = await store.authenticateAccountKey(digest(secret));
+    const workspace = key ? await store.getWorkspace(key.workspaceId) : null;
+    if (!workspace) throw failed(request, true);
+    request.workspace = workspace;
+  }
+
+  const workspaceOf = (request: FastifyRequest) => request.workspace as WorkspaceRecord;
+  const idempotencyKeyOf = (request: FastifyRequest) => request.headers['idempotency-key'] as string | undefined;
+
+  route(ROUTES.health, (_request, reply) => reply.send({ ok: true }));
+
+  route(ROUTES.workspace, async (request): Promise<Workspace> => {
+    const { id, name, policy } = workspaceOf(request);
+    return { id, name, policy };
+  });
+
+  route(ROUTES.endpoints, async (request): Promise<{ data: Endpoint[] }> => ({
+    data: await store.listEndpoints(workspaceOf(request).id),
+  }));
+
+  route(ROUTES.listTokens, async (request) => {
+    const query = request.query as { limit: number; cursor?: string; search?: string };
+    return service.list(workspaceOf(request), query);
+  });
+
+  route(ROUTES.getToken, async (request) => {
+    const { id } = request.params as { id: string };
+    return service.get(workspaceOf(request), id);
+  });
+
+  route(ROUTES.createToken, async (request, reply): Promise<TokenWithSecret> => {
+    const body = request.body as { name: string; endpoints: string[]; expiresAt?: string | null };
+    const result = await service.create(workspaceOf(request), body, idempotencyKeyOf(request));
+    reply.code(201);
+    return result;
+  });
+
+  route(ROUTES.rotateToken, async (request, reply): Promise<TokenWithSecret> => {
+    const { id } = request.params as { id: string };
+    const body = (request.body ?? {}) as { graceSeconds?: number };
+    const result = await service.rotate(workspaceOf(request), id, body.graceSeconds ?? 0, idempotencyKeyOf(request));
+    reply.code(201);
+    return result;
+  });
+
+  route(ROUTES.deleteToken, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    await service.remove(workspaceOf(request), id);
+    reply.code(204).send();
+  });
+
+  // The hot path: no awaits on writes, no logging, one indexed lookup, a precompiled serializer.
+  route(ROUTES.invoke, (request, reply) => {
+    const limited = rateLimited(request);
+    if (limited) return sendError(reply, limited);
+    const secret = bearer(request.headers.authorization);
+    if (secret === undefined) return sendError(reply, failed(request, false));
+    if (!isValidToken(secret, ACCESS_TOKEN_PREFIX)) return sendError(reply, failed(request, true));
+    const found = store.authenticateToken(digest(secret));
+    if (found instanceof Promise) {
+      found.then(
+        (record) => finishInvoke(request, reply, record),
+        (error) => reply.send(error),
+      );
+      return reply;
+    }
+    return finishInvoke(request, reply, found);
+  });
+
+  function finishInvoke(request: FastifyRequest, reply: FastifyReply, record: TokenAuthRecord | null) {
+    const at = now();
+    if (
+      record === null ||
+      (record.expiresAt !== null && record.expiresAt <= at) ||
+      (!record.current && (record.previousExpiresAt === null || record.previousExpiresAt <= at))
+    ) {
+      return sendError(reply, failed(request, true));
+    }
+    const endpoint = (request.params as { endpointId: string }).endpointId;
+    if (!record.endpoints.includes(endpoint)) {
+      return sendError(reply, errors.forbidden('This token is not allowed to call this endpoint.'));
+    }
+    lastUsed.touch(record.id, at);
+    return reply.send({ endpoint, tokenId: record.id });
+  }
+
+  const openapi = buildOpenApi(Object.values(ROUTES));
+  route(ROUTES.openapi, (_request, reply) => reply.send(openapi));
+
+  await app.ready();
+  lastUsed.start();
+  const sweeper = setInterval(() => {
+    replays.sweep();
+    limiter.evict();
+    store.purgeIdempotency(now() - 24 * 3600_000).catch(() => {});
+  }, 60_000);
+  sweeper.unref();
+
+  return {
+    app,
+    routes: registered,
+    lastUsed,
+    limiter,
+    async close() {
+      clearInterval(sweeper);
+      await app.close();
+      await lastUsed.close();
+    },
+  };
+}
+
+export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
+  if (error.extra?.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extra.retryAfterSeconds));
+  return reply.code(error.statusCode).send(error.toBody());
+}
+
+function isLoggerInstance(logger: HubOptions['logger']): logger is FastifyBaseLogger {
+  return typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const HEADER_FIELDS: Record<string, string> = { 'idempotency-key': 'Idempotency-Key' };
+
+/** A schema violation as the contract's 422 invalid_<field> (or 400 when the body is not an object at all). */
+function validationError(error: FastifyError, request: FastifyRequest): HubError {
+  const first = error.validation![0];
+  const context = (error as { validationContext?: string }).validationContext;
+  const segments = first.instancePath.split('/').filter(Boolean);
+  let field: string | undefined = segments[0];
+  if (!field && first.keyword === 'required') field = (first.params as { missingProperty?: string }).missingProperty;
+  if (!field) {
+    return errors.badRequest(context === 'body' ? 'The request body must be a JSON object.' : 'The request is not valid.');
+  }
+  if (context === 'headers') field = HEADER_FIELDS[field] ?? field;
+  const source = context === 'body' ? request.body : context === 'querystring' ? request.query : undefined;
+  const value = source && typeof source === 'object' ? (source as Record<string, unknown>)[field] : undefined;
+  return errors.invalid(field, fieldMessage(field, value));
+}
+
+function badRequestMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `The request body is larger than ${API_LIMITS.bodyLimitBytes / 1024} KiB.`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'Send the body as JSON with Content-Type: application/json.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty; send a JSON object.';
+    default:
+      return error instanceof SyntaxError || /JSON/.test(error.message)
+        ? 'The request body is not valid JSON.'
+        : 'The request could not be read.';
+  }
+}

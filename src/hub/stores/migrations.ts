@@ -1,0 +1,81 @@
+// The schema, versioned in code and shared by both stores: each migration is written once, with the few
+// dialect differences (binary and integer column types) filled in per store. Applied in order, each in a
+// transaction, recorded in schema_migrations. Never edit a released migration: add a new one.
+
+export interface Dialect {
+  /** 64-bit integer (milliseconds since the epoch). */
+  int: string;
+  /** Raw bytes (digests). */
+  bytes: string;
+  /** A list of strings (endpoint ids of a token). */
+  stringList: string;
+}
+
+export const SQLITE_DIALECT: Dialect = { int: 'INTEGER', bytes: 'BLOB', stringList: 'TEXT' };
+export const POSTGRES_DIALECT: Dialect = { int: 'BIGINT', bytes: 'BYTEA', stringList: 'TEXT[]' };
+
+export interface Migration {
+  version: number;
+  description: string;
+  statements: (d: Dialect) => string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'workspaces, endpoints, account keys, tokens, idempotency keys',
+    statements: (d) => [
+      `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      `CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        default_lifetime_days INTEGER NOT NULL,
+        max_lifetime_days INTEGER NOT NULL,
+        allow_no_expiry BOOLEAN NOT NULL,
+        created_at ${d.int} NOT NULL
+      )`,
+      `CREATE TABLE endpoints (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at ${d.int} NOT NULL,
+        PRIMARY KEY (workspace_id, id)
+      )`,
+      `CREATE TABLE account_keys (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        digest ${d.bytes} NOT NULL UNIQUE,
+        masked_key TEXT NOT NULL,
+        created_at ${d.int} NOT NULL
+      )`,
+      `CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        masked_key TEXT NOT NULL,
+        endpoints ${d.stringList} NOT NULL,
+        digest ${d.bytes} NOT NULL UNIQUE,
+        prev_digest ${d.bytes} UNIQUE,
+        prev_expires_at ${d.int},
+        created_at ${d.int} NOT NULL,
+        expires_at ${d.int},
+        last_used_at ${d.int}
+      )`,
+      // Deleting is a hard delete, so every row is a live token: names are unique per workspace.
+      `CREATE UNIQUE INDEX tokens_workspace_name ON tokens (workspace_id, name)`,
+      `CREATE INDEX tokens_workspace_created ON tokens (workspace_id, created_at DESC, id DESC)`,
+      `CREATE TABLE idempotency_keys (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        created_at ${d.int} NOT NULL,
+        PRIMARY KEY (workspace_id, key)
+      )`,
+      `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
+    ],
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,411 @@
+// The shared store: PostgreSQL through a pg Pool. Several hub processes on one database behave as one service:
+// every credential is looked up on every request (no positive cache), names are unique through a unique index,
+// idempotency claims through a primary key, both checked by the database under concurrency.
+// Connection failures become StoreUnavailableError (503); the pool reconnects by itself when the server is back.
+import pg from 'pg';
+import type { Endpoint, WorkspacePolicy } from '../../api/types';
+import { StoreUnavailableError } from '../errors';
+import {
+  DEFAULT_POLICY,
+  escapeLike,
+  type AccountKeyRecord,
+  type CreateResult,
+  type IdempotencyClaim,
+  type IdempotencyRecord,
+  type ListQuery,
+  type NewToken,
+  type RotateResult,
+  type Store,
+  type TokenAuthRecord,
+  type TokenRecord,
+  type WorkspaceRecord,
+} from '../store';
+import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+
+type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const MIGRATION_LOCK = 7_270_736_901; // pg_advisory_xact_lock key: one migrator at a time
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOENT', // a unix socket path that is gone
+]);
+
+/** True for failures of the database or the way to it, as opposed to a bug in a query. */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return true;
+    // SQLSTATE 08: connection exception; 57P01-57P03: shutting down, cannot connect now; 53: insufficient resources.
+    if (/^(08|57P0|53)/.test(code)) return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Connection ended|connection error|not queryable|Client was closed/i.test(
+    error.message,
+  );
+}
+
+function mapError(error: unknown): never {
+  if (error instanceof StoreUnavailableError) throw error;
+  if (isConnectionError(error)) {
+    throw new StoreUnavailableError(`PostgreSQL: ${(error as Error).message || (error as { code?: string }).code}`, error);
+  }
+  throw error;
+}
+
+function workspaceFrom(row: Row): WorkspaceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    policy: {
+      defaultLifetimeDays: row.default_lifetime_days,
+      maxLifetimeDays: row.max_lifetime_days,
+      allowNoExpiry: row.allow_no_expiry,
+    },
+    createdAt: row.created_at,
+  };
+}
+
+function tokenFrom(row: Row): TokenRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    maskedKey: row.masked_key,
+    endpoints: row.endpoints,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at ?? null,
+    lastUsedAt: row.last_used_at ?? null,
+  };
+}
+
+function idempotencyFrom(row: Row): IdempotencyRecord {
+  return {
+    workspaceId: row.workspace_id,
+    key: row.key,
+    requestHash: row.request_hash,
+    tokenId: row.token_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** Thrown inside transaction() to roll back and return `value`. */
+class Rollback {
+  constructor(readonly value: unknown) {}
+}
+
+const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
+
+// BIGINT columns hold milliseconds since the epoch: read them as numbers, not strings.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export interface PostgresStoreOptions {
+  /** Called for errors of idle pool clients (the server went away); they are dropped and replaced. */
+  onPoolError?: (error: Error) => void;
+  max?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      types,
+    });
+    this.pool.on('error', (error) => options.onPoolError?.(error));
+  }
+
+  private async query(text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
+    try {
+      const result = await this.pool.query(name ? { name, text, values } : { text, values });
+      return result.rows;
+    } catch (error) {
+      return mapError(error);
+    }
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      return mapError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      if (error instanceof Rollback && !broken) return error.value as T;
+      return mapError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version as number));
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        for (const sql of migration.statements(POSTGRES_DIALECT)) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.description,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const rows = await this.query('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async ensureWorkspace(name: string, newId: string, policy: WorkspacePolicy | undefined, now: number) {
+    return this.transaction(async (client) => {
+      const p = policy ?? DEFAULT_POLICY;
+      const inserted = await client.query(
+        `INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING *`,
+        [newId, name, p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry, now],
+      );
+      if (inserted.rows[0]) return { workspace: workspaceFrom(inserted.rows[0]), created: true };
+      const existing = policy
+        ? await client.query(
+            'UPDATE workspaces SET default_lifetime_days = $1, max_lifetime_days = $2, allow_no_expiry = $3 WHERE name = $4 RETURNING *',
+            [p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry, name],
+          )
+        : await client.query('SELECT * FROM workspaces WHERE name = $1', [name]);
+      return { workspace: workspaceFrom(existing.rows[0]), created: false };
+    });
+  }
+
+  async getWorkspace(id: string): Promise<WorkspaceRecord | null> {
+    const rows = await this.query('SELECT * FROM workspaces WHERE id = $1', [id], 'workspace_by_id');
+    return rows[0] ? workspaceFrom(rows[0]) : null;
+  }
+
+  async findWorkspaceByName(name: string): Promise<WorkspaceRecord | null> {
+    const rows = await this.query('SELECT * FROM workspaces WHERE name = $1', [name]);
+    return rows[0] ? workspaceFrom(rows[0]) : null;
+  }
+
+  async listWorkspaces(): Promise<WorkspaceRecord[]> {
+    return (await this.query('SELECT * FROM workspaces ORDER BY name')).map(workspaceFrom);
+  }
+
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
+    const rows = await this.query(
+      `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
+       RETURNING (xmax = 0) AS inserted`,
+      [workspaceId, endpoint.id, endpoint.name, endpoint.description, now],
+    );
+    return rows[0].inserted ? 'added' : 'updated';
+  }
+
+  async listEndpoints(workspaceId: string): Promise<Endpoint[]> {
+    return (await this.query(
+      'SELECT id, name, description FROM endpoints WHERE workspace_id = $1 ORDER BY id COLLATE "C"',
+      [workspaceId],
+      'endpoints',
+    )) as Endpoint[];
+  }
+
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    await this.query('INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      workspaceId,
+      digest,
+      maskedKey,
+      now,
+    ]);
+  }
+
+  async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
+    const rows = await this.query(
+      'SELECT id, workspace_id, masked_key, created_at FROM account_keys WHERE workspace_id = $1 ORDER BY created_at, id',
+      [workspaceId],
+    );
+    return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id, maskedKey: row.masked_key, createdAt: row.created_at }));
+  }
+
+  async revokeAccountKey(id: string): Promise<boolean> {
+    return (await this.query('DELETE FROM account_keys WHERE id = $1 RETURNING id', [id])).length > 0;
+  }
+
+  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
+    return (await this.query('DELETE FROM account_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
+  }
+
+  async authenticateAccountKey(digest: Buffer): Promise<{ id: string; workspaceId: string } | null> {
+    const rows = await this.query('SELECT id, workspace_id FROM account_keys WHERE digest = $1', [digest], 'account_key_by_digest');
+    return rows[0] ? { id: rows[0].id, workspaceId: rows[0].workspace_id } : null;
+  }
+
+  /**
+   * Claims the key inside the transaction: inserts it, or takes over an expired record. Under concurrency the
+   * primary key makes the second claimant wait for the first and then see its record.
+   */
+  private async claim(client: pg.PoolClient, workspaceId: string, claim: IdempotencyClaim, tokenId: string, now: number) {
+    const claimed = await client.query(
+      `INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workspace_id, key) DO UPDATE
+         SET request_hash = excluded.request_hash, token_id = excluded.token_id, created_at = excluded.created_at
+         WHERE idempotency_keys.created_at < $6
+       RETURNING 1`,
+      [workspaceId, claim.key, claim.requestHash, tokenId, now, claim.notBefore],
+    );
+    return claimed.rowCount === 1;
+  }
+
+  private async existingClaim(workspaceId: string, claim: IdempotencyClaim): Promise<IdempotencyRecord> {
+    const existing = await this.findIdempotency(workspaceId, claim.key, claim.notBefore);
+    if (!existing) throw new Error('Idempotency claim conflicted but no record is visible');
+    return existing;
+  }
+
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+    const outcome = await this.transaction(async (client): Promise<CreateResult | 'claimed_elsewhere'> => {
+      if (claim && !(await this.claim(client, token.workspaceId, claim, token.id, now))) {
+        throw new Rollback('claimed_elsewhere');
+      }
+      const inserted = await client.query(
+        `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING ${TOKEN_COLUMNS}`,
+        [token.id, token.workspaceId, token.name, token.maskedKey, token.endpoints, token.digest, token.createdAt, token.expiresAt],
+      );
+      if (!inserted.rows[0]) {
+        throw new Rollback({ kind: 'name_taken' });
+      }
+      return { kind: 'created', token: tokenFrom(inserted.rows[0]) };
+    });
+    if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(token.workspaceId, claim!) };
+    return outcome;
+  }
+
+  async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
+    const rows = await this.query(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = $1 AND id = $2`, [workspaceId, id], 'token');
+    return rows[0] ? tokenFrom(rows[0]) : null;
+  }
+
+  async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
+    const values: unknown[] = [workspaceId];
+    let sql = `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = $1`;
+    if (query.after) {
+      values.push(query.after.createdAt, query.after.id);
+      sql += ` AND (created_at, id) < ($${values.length - 1}, $${values.length})`;
+    }
+    if (query.search) {
+      values.push(`%${escapeLike(query.search)}%`);
+      sql += ` AND name LIKE $${values.length} ESCAPE '\\'`;
+    }
+    values.push(query.limit);
+    sql += ` ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
+    return (await this.query(sql, values)).map(tokenFrom);
+  }
+
+  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
+    return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
+  }
+
+  async rotateToken(
+    workspaceId: string,
+    id: string,
+    digest: Buffer,
+    maskedKey: string,
+    previousExpiresAt: number | null,
+    claim?: IdempotencyClaim,
+    now = Date.now(),
+  ): Promise<RotateResult> {
+    const outcome = await this.transaction(async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
+      if (claim && !(await this.claim(client, workspaceId, claim, id, now))) {
+        throw new Rollback('claimed_elsewhere');
+      }
+      const updated = await client.query(
+        `UPDATE tokens SET prev_digest = CASE WHEN $1::bigint IS NULL THEN NULL ELSE digest END, prev_expires_at = $1,
+           digest = $2, masked_key = $3 WHERE workspace_id = $4 AND id = $5 RETURNING ${TOKEN_COLUMNS}`,
+        [previousExpiresAt, digest, maskedKey, workspaceId, id],
+      );
+      if (!updated.rows[0]) {
+        throw new Rollback({ kind: 'not_found' });
+      }
+      return { kind: 'rotated', token: tokenFrom(updated.rows[0]) };
+    });
+    if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
+    return outcome;
+  }
+
+  async authenticateToken(digest: Buffer): Promise<TokenAuthRecord | null> {
+    const rows = await this.query(
+      'SELECT id, workspace_id, endpoints, expires_at, digest = $1 AS current, prev_expires_at FROM tokens WHERE digest = $1 OR prev_digest = $1',
+      [digest],
+      'authenticate_token',
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      workspaceId: row.workspace_id,
+      endpoints: row.endpoints,
+      expiresAt: row.expires_at ?? null,
+      current: row.current,
+      previousExpiresAt: row.prev_expires_at ?? null,
+    };
+  }
+
+  async recordLastUsed(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.query(
+      `UPDATE tokens t SET last_used_at = v.at FROM unnest($1::text[], $2::bigint[]) AS v(id, at)
+       WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+      [entries.map((e) => e[0]), entries.map((e) => e[1])],
+    );
+  }
+
+  async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {
+    const rows = await this.query('SELECT * FROM idempotency_keys WHERE workspace_id = $1 AND key = $2 AND created_at >= $3', [
+      workspaceId,
+      key,
+      notBefore,
+    ]);
+    return rows[0] ? idempotencyFrom(rows[0]) : null;
+  }
+
+  async purgeIdempotency(before: number): Promise<number> {
+    return (await this.query('DELETE FROM idempotency_keys WHERE created_at < $1 RETURNING 1', [before])).length;
+  }
+}

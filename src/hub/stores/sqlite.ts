@@ -1,0 +1,406 @@
+// The embedded store: one SQLite file (WAL mode) through better-sqlite3, every statement prepared once.
+// Several hub processes may share the file on one machine (WAL + busy timeout); for more, use PostgreSQL.
+import Database from 'better-sqlite3';
+import fs from 'fs';
+import path from 'path';
+import type { Endpoint, WorkspacePolicy } from '../../api/types';
+import { StoreUnavailableError } from '../errors';
+import type {
+  AccountKeyRecord,
+  CreateResult,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  ListQuery,
+  NewToken,
+  RotateResult,
+  Store,
+  TokenAuthRecord,
+  TokenRecord,
+  WorkspaceRecord,
+} from '../store';
+import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
+import { DEFAULT_POLICY, escapeLike } from '../store';
+
+type Row = Record<string, unknown>;
+
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|NOLFS|PERM)/;
+
+/** Storage failures a client cannot cause become StoreUnavailableError (503); anything else stays a bug. */
+function mapError(error: unknown): never {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+    throw new StoreUnavailableError(`SQLite: ${(error as Error).message}`, error);
+  }
+  throw error;
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    return mapError(error);
+  }
+}
+
+function workspaceFrom(row: Row): WorkspaceRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    policy: {
+      defaultLifetimeDays: row.default_lifetime_days as number,
+      maxLifetimeDays: row.max_lifetime_days as number,
+      allowNoExpiry: Boolean(row.allow_no_expiry),
+    },
+    createdAt: row.created_at as number,
+  };
+}
+
+function tokenFrom(row: Row): TokenRecord {
+  return {
+    id: row.id as string,
+    workspaceId: row.workspace_id as string,
+    name: row.name as string,
+    maskedKey: row.masked_key as string,
+    endpoints: JSON.parse(row.endpoints as string) as string[],
+    createdAt: row.created_at as number,
+    expiresAt: (row.expires_at as number | null) ?? null,
+    lastUsedAt: (row.last_used_at as number | null) ?? null,
+  };
+}
+
+function idempotencyFrom(row: Row): IdempotencyRecord {
+  return {
+    workspaceId: row.workspace_id as string,
+    key: row.key as string,
+    requestHash: row.request_hash as string,
+    tokenId: row.token_id as string,
+    createdAt: row.created_at as number,
+  };
+}
+
+const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
+
+class NameTaken extends Error {}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private statements: ReturnType<SqliteStore['prepare']> | undefined;
+
+  /** Opens (creating it and its folder when missing) the database file. */
+  constructor(readonly file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = guard(() => new Database(file));
+    guard(() => {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    });
+  }
+
+  private get s() {
+    if (!this.statements) throw new Error('SqliteStore used before migrate()');
+    return this.statements;
+  }
+
+  async migrate(): Promise<void> {
+    guard(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      const apply = this.db.transaction(() => {
+        const done = new Set(
+          (this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number),
+        );
+        for (const migration of MIGRATIONS) {
+          if (done.has(migration.version)) continue;
+          for (const sql of migration.statements(SQLITE_DIALECT)) this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
+            .run(migration.version, migration.description, Date.now());
+        }
+      });
+      apply.immediate();
+      this.statements = this.prepare();
+    });
+  }
+
+  private prepare() {
+    const db = this.db;
+    const list = (after: boolean, search: boolean) =>
+      db.prepare(
+        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ?` +
+          (after ? ' AND (created_at, id) < (?, ?)' : '') +
+          (search ? " AND name LIKE ? ESCAPE '\\'" : '') +
+          ' ORDER BY created_at DESC, id DESC LIMIT ?',
+      );
+    return {
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
+      workspaceByName: db.prepare('SELECT * FROM workspaces WHERE name = ?'),
+      workspaces: db.prepare('SELECT * FROM workspaces ORDER BY name'),
+      insertWorkspace: db.prepare(
+        'INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      updatePolicy: db.prepare(
+        'UPDATE workspaces SET default_lifetime_days = ?, max_lifetime_days = ?, allow_no_expiry = ? WHERE id = ?',
+      ),
+      endpointExists: db.prepare('SELECT 1 FROM endpoints WHERE workspace_id = ? AND id = ?').pluck(),
+      insertEndpoint: db.prepare(
+        'INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      updateEndpoint: db.prepare('UPDATE endpoints SET name = ?, description = ? WHERE workspace_id = ? AND id = ?'),
+      endpoints: db.prepare('SELECT id, name, description FROM endpoints WHERE workspace_id = ? ORDER BY id'),
+      insertAccountKey: db.prepare(
+        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      accountKeys: db.prepare(
+        'SELECT id, workspace_id, masked_key, created_at FROM account_keys WHERE workspace_id = ? ORDER BY created_at, id',
+      ),
+      deleteAccountKey: db.prepare('DELETE FROM account_keys WHERE id = ?'),
+      deleteAccountKeyByDigest: db.prepare('DELETE FROM account_keys WHERE digest = ?'),
+      accountKeyByDigest: db.prepare('SELECT id, workspace_id FROM account_keys WHERE digest = ?'),
+      insertToken: db.prepare(
+        'INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      token: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ? AND id = ?`),
+      list: [list(false, false), list(false, true), list(true, false), list(true, true)],
+      deleteToken: db.prepare('DELETE FROM tokens WHERE workspace_id = ? AND id = ?'),
+      rotateToken: db.prepare(
+        'UPDATE tokens SET prev_digest = CASE WHEN ? IS NULL THEN NULL ELSE digest END, prev_expires_at = ?, digest = ?, masked_key = ? WHERE workspace_id = ? AND id = ?',
+      ),
+      authToken: db.prepare(
+        'SELECT id, workspace_id, endpoints, expires_at, digest = ? AS current, prev_expires_at FROM tokens WHERE digest = ? OR prev_digest = ?',
+      ),
+      touch: db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
+      idempotency: db.prepare('SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?'),
+      deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ?'),
+      insertIdempotency: db.prepare(
+        'INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return guard(() => (this.s.getMeta.get(key) as string | undefined) ?? null);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    guard(() => this.s.setMeta.run(key, value));
+  }
+
+  async ensureWorkspace(name: string, newId: string, policy: WorkspacePolicy | undefined, now: number) {
+    return guard(() =>
+      this.db
+        .transaction(() => {
+          const existing = this.s.workspaceByName.get(name) as Row | undefined;
+          if (existing) {
+            if (policy) {
+              this.s.updatePolicy.run(policy.defaultLifetimeDays, policy.maxLifetimeDays, policy.allowNoExpiry ? 1 : 0, existing.id);
+            }
+            return { workspace: workspaceFrom(this.s.workspaceById.get(existing.id) as Row), created: false };
+          }
+          const p = policy ?? DEFAULT_POLICY;
+          this.s.insertWorkspace.run(newId, name, p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry ? 1 : 0, now);
+          return { workspace: workspaceFrom(this.s.workspaceById.get(newId) as Row), created: true };
+        })
+        .immediate(),
+    );
+  }
+
+  async getWorkspace(id: string): Promise<WorkspaceRecord | null> {
+    return guard(() => {
+      const row = this.s.workspaceById.get(id) as Row | undefined;
+      return row ? workspaceFrom(row) : null;
+    });
+  }
+
+  async findWorkspaceByName(name: string): Promise<WorkspaceRecord | null> {
+    return guard(() => {
+      const row = this.s.workspaceByName.get(name) as Row | undefined;
+      return row ? workspaceFrom(row) : null;
+    });
+  }
+
+  async listWorkspaces(): Promise<WorkspaceRecord[]> {
+    return guard(() => (this.s.workspaces.all() as Row[]).map(workspaceFrom));
+  }
+
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
+    return guard(() =>
+      this.db
+        .transaction((): 'added' | 'updated' => {
+          if (this.s.endpointExists.get(workspaceId, endpoint.id)) {
+            this.s.updateEndpoint.run(endpoint.name, endpoint.description, workspaceId, endpoint.id);
+            return 'updated';
+          }
+          this.s.insertEndpoint.run(workspaceId, endpoint.id, endpoint.name, endpoint.description, now);
+          return 'added';
+        })
+        .immediate(),
+    );
+  }
+
+  async listEndpoints(workspaceId: string): Promise<Endpoint[]> {
+    return guard(() => this.s.endpoints.all(workspaceId) as Endpoint[]);
+  }
+
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    guard(() => this.s.insertAccountKey.run(id, workspaceId, digest, maskedKey, now));
+  }
+
+  async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
+    return guard(() =>
+      (this.s.accountKeys.all(workspaceId) as Row[]).map((row) => ({
+        id: row.id as string,
+        workspaceId: row.workspace_id as string,
+        maskedKey: row.masked_key as string,
+        createdAt: row.created_at as number,
+      })),
+    );
+  }
+
+  async revokeAccountKey(id: string): Promise<boolean> {
+    return guard(() => this.s.deleteAccountKey.run(id).changes > 0);
+  }
+
+  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
+    return guard(() => this.s.deleteAccountKeyByDigest.run(digest).changes > 0);
+  }
+
+  authenticateAccountKey(digest: Buffer): { id: string; workspaceId: string } | null {
+    const row = guard(() => this.s.accountKeyByDigest.get(digest) as Row | undefined);
+    return row ? { id: row.id as string, workspaceId: row.workspace_id as string } : null;
+  }
+
+  /** Returns the live claim of the key, deleting an expired one so that the key can be used again. */
+  private liveClaim(workspaceId: string, claim: IdempotencyClaim): IdempotencyRecord | null {
+    const row = this.s.idempotency.get(workspaceId, claim.key) as Row | undefined;
+    if (!row) return null;
+    if ((row.created_at as number) >= claim.notBefore) return idempotencyFrom(row);
+    this.s.deleteIdempotency.run(workspaceId, claim.key);
+    return null;
+  }
+
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+    try {
+      return guard(() =>
+        this.db
+          .transaction((): CreateResult => {
+            if (claim) {
+              const existing = this.liveClaim(token.workspaceId, claim);
+              if (existing) return { kind: 'idempotency_conflict', existing };
+            }
+            try {
+              this.s.insertToken.run(
+                token.id,
+                token.workspaceId,
+                token.name,
+                token.maskedKey,
+                JSON.stringify(token.endpoints),
+                token.digest,
+                token.createdAt,
+                token.expiresAt,
+              );
+            } catch (error) {
+              if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /tokens\.name/.test((error as Error).message)) {
+                throw new NameTaken();
+              }
+              throw error;
+            }
+            if (claim) this.s.insertIdempotency.run(token.workspaceId, claim.key, claim.requestHash, token.id, now);
+            return { kind: 'created', token: tokenFrom(this.s.token.get(token.workspaceId, token.id) as Row) };
+          })
+          .immediate(),
+      );
+    } catch (error) {
+      if (error instanceof NameTaken) return { kind: 'name_taken' };
+      throw error;
+    }
+  }
+
+  async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
+    return guard(() => {
+      const row = this.s.token.get(workspaceId, id) as Row | undefined;
+      return row ? tokenFrom(row) : null;
+    });
+  }
+
+  async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
+    return guard(() => {
+      const params: unknown[] = [workspaceId];
+      if (query.after) params.push(query.after.createdAt, query.after.id);
+      if (query.search) params.push(`%${escapeLike(query.search)}%`);
+      params.push(query.limit);
+      const statement = this.s.list[(query.after ? 2 : 0) + (query.search ? 1 : 0)];
+      return (statement.all(...params) as Row[]).map(tokenFrom);
+    });
+  }
+
+  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
+    return guard(() => this.s.deleteToken.run(workspaceId, id).changes > 0);
+  }
+
+  async rotateToken(
+    workspaceId: string,
+    id: string,
+    digest: Buffer,
+    maskedKey: string,
+    previousExpiresAt: number | null,
+    claim?: IdempotencyClaim,
+    now = Date.now(),
+  ): Promise<RotateResult> {
+    return guard(() =>
+      this.db
+        .transaction((): RotateResult => {
+          if (claim) {
+            const existing = this.liveClaim(workspaceId, claim);
+            if (existing) return { kind: 'idempotency_conflict', existing };
+          }
+          const changed = this.s.rotateToken.run(previousExpiresAt, previousExpiresAt, digest, maskedKey, workspaceId, id).changes;
+          if (changed === 0) return { kind: 'not_found' };
+          if (claim) this.s.insertIdempotency.run(workspaceId, claim.key, claim.requestHash, id, now);
+          return { kind: 'rotated', token: tokenFrom(this.s.token.get(workspaceId, id) as Row) };
+        })
+        .immediate(),
+    );
+  }
+
+  authenticateToken(digest: Buffer): TokenAuthRecord | null {
+    const row = guard(() => this.s.authToken.get(digest, digest, digest) as Row | undefined);
+    if (!row) return null;
+    return {
+      id: row.id as string,
+      workspaceId: row.workspace_id as string,
+      endpoints: JSON.parse(row.endpoints as string) as string[],
+      expiresAt: (row.expires_at as number | null) ?? null,
+      current: row.current === 1,
+      previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
+    };
+  }
+
+  async recordLastUsed(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    guard(() =>
+      this.db.transaction(() => {
+        for (const [id, at] of entries) this.s.touch.run(at, id, at);
+      })(),
+    );
+  }
+
+  async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {
+    return guard(() => {
+      const row = this.s.idempotency.get(workspaceId, key) as Row | undefined;
+      return row && (row.created_at as number) >= notBefore ? idempotencyFrom(row) : null;
+    });
+  }
+
+  async purgeIdempotency(before: number): Promise<number> {
+    return guard(() => this.s.purgeIdempotency.run(before).changes);
+  }
+}
