@@ -379,6 +379,9 @@ function serverEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv
     if (/^(VSCODE_|ELECTRON_)/.test(key) || /^npm_/i.test(key)) continue;
     env[key] = value;
   }
+  // No extension gallery: open-vsx.org cannot be reached here, and a test should not depend on it. (code-server reads
+  // EXTENSIONS_GALLERY as JSON; `{}` has no serviceUrl, so the workbench never asks one.)
+  env.EXTENSIONS_GALLERY ??= '{}';
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -670,6 +673,10 @@ export async function openWorkbench(server: RunningCodeServer, options: OpenWork
     page.on('console', (message) => record(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => record(`[pageerror] ${error.stack ?? error.message}`));
     page.on('crash', () => record('[crash] the page crashed'));
+    page.on('response', (response) => {
+      if (response.status() >= 400) record(`[http ${response.status()}] ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => record(`[requestfailed] ${request.url()}: ${request.failure()?.errorText ?? ''}`));
     browser.on('disconnected', () => {
       if (logFd !== undefined) fs.close(logFd, () => undefined);
     });
