@@ -5,6 +5,7 @@ import { accountKey, endpoint, init } from './commands/admin';
 import { UsageError, type Command } from './commands/common';
 import { openapi } from './commands/openapi';
 import { serve } from './commands/serve';
+import { CLI_COMMANDS } from '../cli';
 
 export const COMMANDS: Record<string, Command> = {
   serve,
@@ -12,6 +13,8 @@ export const COMMANDS: Record<string, Command> = {
   endpoint,
   'account-key': accountKey,
   openapi,
+  // login, logout, whoami, tokens, env: the client side (src/cli, docs/cli.md).
+  ...CLI_COMMANDS,
 };
 
 function usage(): string {
