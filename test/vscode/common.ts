@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FILES_ENV, GREP_ENV, REPORT_ENV, eventsPath, formatEnd, formatEvent, summaryLine, type SuiteEvent, type SuiteReport } from './protocol';
+import { FILES_ENV, GREP_ENV, REPORT_ENV, formatEnd, formatEvent, summaryLine, type SuiteEvent, type SuiteReport } from './protocol';
 
 /** out/test/vscode -> the repository. */
 export const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -59,11 +59,22 @@ export function suiteEnv(args: DriverArgs, reportPath: string): Record<string, s
   return env;
 }
 
-export function prepareResults(): { reportPath: string } {
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const reportPath = path.join(RESULTS_DIR, 'report.json');
-  for (const file of [reportPath, eventsPath(reportPath), `${reportPath}.tmp`]) fs.rmSync(file, { force: true });
-  return { reportPath };
+/**
+ * A folder of this run's own for the report, the events and the logs: runs started at the same time in one checkout
+ * (two engineers, or test:vscode beside test:e2e) do not mix. publishResults() copies it to test-results/vscode/.
+ */
+export function prepareResults(): { runDir: string; reportPath: string } {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-vscode-results-'));
+  return { runDir, reportPath: path.join(runDir, 'report.json') };
+}
+
+/** Replaces test-results/vscode/ with this run's files; returns that folder. */
+export function publishResults(runDir: string): string {
+  fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(RESULTS_DIR), { recursive: true });
+  fs.cpSync(runDir, RESULTS_DIR, { recursive: true });
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return RESULTS_DIR;
 }
 
 export function readReport(reportPath: string): SuiteReport | undefined {

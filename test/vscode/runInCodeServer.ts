@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ensureCodeServer, openWorkbench, startCodeServer, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
 import { eventsPath } from './protocol';
-import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, readReport, suiteEnv } from './common';
+import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv } from './common';
 
 const START_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_START_TIMEOUT_MS ?? 120_000);
 const TOTAL_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_TIMEOUT_MS ?? 20 * 60_000);
@@ -24,11 +24,11 @@ async function main(): Promise<number> {
   const install = ensureCodeServer();
   if (Date.now() - installStarted > 2000) console.log(`(code-server installed in ${((Date.now() - installStarted) / 1000).toFixed(1)} s)`);
 
-  const { reportPath } = prepareResults();
-  const consoleLog = path.join(RESULTS_DIR, 'browser-console.log');
-  const serverLog = path.join(RESULTS_DIR, 'code-server.log');
-  const screenshot = path.join(RESULTS_DIR, 'final.png');
-  for (const file of [consoleLog, serverLog, screenshot]) fs.rmSync(file, { force: true });
+  const { runDir, reportPath } = prepareResults();
+  const consoleLog = path.join(runDir, 'browser-console.log');
+  const serverLog = path.join(runDir, 'code-server.log');
+  const screenshot = path.join(runDir, 'final.png');
+  const shown = (file: string) => path.relative(REPO, path.join(RESULTS_DIR, path.basename(file)));
 
   const workspace = makeWorkspace();
   let server: RunningCodeServer | undefined;
@@ -72,13 +72,13 @@ async function main(): Promise<number> {
       stream.poll();
       if (stream.ended && readReport(reportPath)) break;
       if (serverExited) {
-        problem = `${serverExited} while tests ran; see ${path.relative(REPO, serverLog)}`;
+        problem = `${serverExited} while tests ran; see ${shown(serverLog)}`;
         break;
       }
       if (!stream.started && stream.count === 0 && Date.now() - opened > START_TIMEOUT_MS) {
         problem =
           `the extension host never started the tests within ${START_TIMEOUT_MS / 1000} s ` +
-          `(TOKENHUB_VSCODE_START_TIMEOUT_MS); see ${path.relative(REPO, consoleLog)} and ${path.relative(REPO, serverLog)}.` +
+          `(TOKENHUB_VSCODE_START_TIMEOUT_MS); see ${shown(consoleLog)} and ${shown(serverLog)}.` +
           `\nlast browser console lines:\n  ${consoleTail.join('\n  ') || '(none)'}`;
         break;
       }
@@ -106,8 +106,10 @@ async function main(): Promise<number> {
         'Answer them with answerModalDialogs() from test/vscode/suite/helpers/dialogs.',
     );
   }
-  console.log(`\n(code-server + Chromium: ${((Date.now() - started) / 1000).toFixed(1)} s; logs and screenshot in ${path.relative(REPO, RESULTS_DIR)}/)`);
-  return finish(readReport(reportPath), problem);
+  const report = readReport(reportPath);
+  const results = publishResults(runDir);
+  console.log(`\n(code-server + Chromium: ${((Date.now() - started) / 1000).toFixed(1)} s; report, logs and screenshot in ${path.relative(REPO, results)}/)`);
+  return finish(report, problem);
 }
 
 main().then(

@@ -4,12 +4,12 @@
 // in code-server instead. On Linux without a display, run it under xvfb-run.
 import * as fs from 'fs';
 import { runTests } from '@vscode/test-electron';
-import { REPO, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, readReport, suiteEnv } from './common';
+import { REPO, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv } from './common';
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   checkBuilt();
-  const { reportPath } = prepareResults();
+  const { runDir, reportPath } = prepareResults();
   const workspace = makeWorkspace();
   let problem: string | undefined;
   try {
@@ -27,7 +27,9 @@ async function main(): Promise<number> {
   } finally {
     fs.rmSync(workspace, { recursive: true, force: true });
   }
-  return finish(readReport(reportPath), problem, false); // the suite's console output had the closing block
+  const report = readReport(reportPath);
+  publishResults(runDir);
+  return finish(report, problem, false); // the suite's console output had the closing block
 }
 
 main().then(
