@@ -522,7 +522,8 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
     fs.writeSync(log, `\n--- ${new Date().toISOString()} ${process.execPath} ${args.join(' ')}\n`);
     const child = spawn(process.execPath, args, {
       cwd: folder,
-      env: serverEnv(options.env ?? {}),
+      // Its heartbeat and coder-logs go to $XDG_DATA_HOME/code-server: in the temporary folder, not in ~/.local/share.
+      env: serverEnv({ XDG_DATA_HOME: path.join(tempRoot, 'data'), ...options.env }),
       detached: true, // its own process group, so that stop() reaches the extension host and the pty host too
       stdio: ['ignore', 'pipe', 'pipe'],
     });
