@@ -1,0 +1,96 @@
+// Writing a secret into a .env file from the terminal with the same safe editor as the extension:
+// src/core/env.ts decides the text (every other byte kept), verifyEnvEdit checks that dotenv reads it back exactly,
+// writeFileAtomically replaces the file. Messages name the file and the variable, never the value.
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomically } from '../core/atomicWrite';
+import { EnvEditError, setEnvVariable, verifyEnvEdit } from '../core/env';
+import { ACCESS_TOKEN_PREFIX, generateToken } from '../core/token';
+import { validateEnvVariableName } from '../core/validation';
+import { CliError, EXIT, UsageError } from './errors';
+
+export interface EnvTarget {
+  file: string;
+  variable: string;
+  /** Replace the variable when it is already set to another value. */
+  replace: boolean;
+}
+
+export type EnvWriteAction = 'appended' | 'replaced' | 'unchanged';
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return '';
+    throw new CliError(`Cannot read ${file} (${code === 'EISDIR' ? 'it is a folder' : code}).`);
+  }
+}
+
+function edit(target: EnvTarget, text: string, value: string) {
+  try {
+    const result = setEnvVariable(text, target.variable, value, { replace: target.replace });
+    if (!verifyEnvEdit(text, result.text, target.variable, value).ok) {
+      throw new CliError(`${target.file} was left unchanged: the edited file would not read back with ${target.variable} set exactly.`);
+    }
+    return result;
+  } catch (error) {
+    if (!(error instanceof EnvEditError)) throw error;
+    if (error.code === 'variable_exists') {
+      throw new CliError(`${target.variable} is already set on line ${(error.lines.at(-1) ?? 0) + 1} of ${target.file}; add --replace to replace it.`, EXIT.conflict);
+    }
+    if (error.code === 'invalid_name') throw new UsageError(`--env-var ${target.variable}: ${error.message}`);
+    throw new CliError(`${target.file} was left unchanged: ${error.message}`);
+  }
+}
+
+/**
+ * Everything that can be checked before a token is created or rotated, so that a refusal costs nothing: the variable
+ * name, the file readable, the folder writable, an existing variable only with `replace`, a secret-shaped value
+ * representable in this file.
+ */
+export function precheckEnvTarget(target: EnvTarget): void {
+  const problem = validateEnvVariableName(target.variable);
+  if (problem) throw new UsageError(`--env-var ${target.variable}: ${problem}`);
+  edit(target, readText(target.file), generateToken(ACCESS_TOKEN_PREFIX));
+  let dir = path.dirname(path.resolve(target.file));
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new CliError(`Cannot write in ${dir}; check its permissions.`);
+  }
+}
+
+/** Sets the variable in the file (created when missing), atomically; nothing is written unless it reads back exactly. */
+export async function writeEnvVariable(target: EnvTarget, value: string): Promise<{ action: EnvWriteAction; line: number }> {
+  const text = readText(target.file);
+  const result = edit(target, text, value);
+  if (result.action !== 'unchanged') {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+      await writeFileAtomically(target.file, result.text);
+    } catch (error) {
+      throw new CliError(`Cannot write ${target.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    }
+  }
+  return { action: result.action, line: result.line };
+}
+
+export function describeWrite(target: EnvTarget, result: { action: EnvWriteAction; line: number }): string {
+  const where = `${target.file}, line ${result.line + 1}`;
+  if (result.action === 'unchanged') return `${target.variable} in ${where} already held this value; the file is unchanged.`;
+  return `${result.action === 'replaced' ? 'Replaced' : 'Added'} ${target.variable} in ${where}.`;
+}
+
+/** A one-line warning when git would commit the file (false when git is absent or it is not a repository). */
+export function gitWouldCommit(file: string): Promise<boolean> {
+  const absolute = path.resolve(file);
+  return new Promise((resolve) => {
+    execFile('git', ['check-ignore', '-q', '--', path.basename(absolute)], { cwd: path.dirname(absolute), timeout: 5000 }, (error) => {
+      resolve(error !== null && (error as { code?: unknown }).code === 1);
+    });
+  });
+}
