@@ -1,20 +1,20 @@
 // The tokenhub command line (bundled to dist/hub.js). One dispatcher table: each command group lives in its own
-// module under commands/ and implements Command (commands/common.ts); to add one, import it and add a row.
-// Exit codes: 0 ok, 1 runtime failure (one line on stderr), 2 usage error.
-import { accountKey, endpoint, init } from './commands/admin';
+// module and is a row here, either eager ({summary, run}) or lazy ({summary, load}: the module loads only when its
+// command runs, so `tokenhub init` does not pay for fastify). Exit codes: 0 ok, 1 runtime failure (one line on
+// stderr), 2 usage error.
 import { UsageError, type Command } from './commands/common';
-import { openapi } from './commands/openapi';
-import { serve } from './commands/serve';
-import { CLI_COMMANDS } from '../cli';
 
-export const COMMANDS: Record<string, Command> = {
-  serve,
-  init,
-  endpoint,
-  'account-key': accountKey,
-  openapi,
-  // login, logout, whoami, tokens, env: the client side (src/cli, docs/cli.md).
-  ...CLI_COMMANDS,
+export type CommandEntry = { summary: string } & (Command | { load(): Promise<Command> });
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  serve: { summary: 'run the server', load: async () => (await import('./commands/serve')).serve },
+  init: {
+    summary: 'create or reuse a workspace, add endpoints, print a new account key',
+    load: async () => (await import('./commands/admin')).init,
+  },
+  endpoint: { summary: 'add or list the endpoints of a workspace', load: async () => (await import('./commands/admin')).endpoint },
+  'account-key': { summary: 'create, list or revoke account keys', load: async () => (await import('./commands/admin')).accountKey },
+  openapi: { summary: 'print the OpenAPI document of the hub API', load: async () => (await import('./commands/openapi')).openapi },
 };
 
 function usage(): string {
@@ -29,12 +29,13 @@ export async function main(argv: string[]): Promise<number> {
     (name === undefined ? process.stderr : process.stdout).write(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`tokenhub: unknown command "${name}".\n${usage()}`);
     return 2;
   }
   try {
+    const command = 'load' in entry ? await entry.load() : entry;
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {

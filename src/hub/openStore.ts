@@ -6,13 +6,11 @@ import path from 'path';
 import { digestSchemeFingerprint, makeDigester, type Digester } from './digest';
 import { StoreUnavailableError } from './errors';
 import type { Store } from './store';
-import { PostgresStore } from './stores/postgres';
-import { SqliteStore } from './stores/sqlite';
+import { UsageError } from './usage';
+
+export { UsageError };
 
 export const DEFAULT_SQLITE_PATH = path.join('.tokenhub', 'hub.db');
-
-/** A problem with how the command was called: exit code 2. */
-export class UsageError extends Error {}
 
 export interface DatabaseChoice {
   kind: 'sqlite' | 'postgres';
@@ -56,12 +54,14 @@ export async function openStore(
   const choice = resolveDatabase(db, env);
   let store: Store;
   if (choice.kind === 'postgres') {
+    const { PostgresStore } = await import('./stores/postgres'); // loaded only when used
     store = new PostgresStore(choice.location, { onPoolError });
   } else {
     const file = choice.location;
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
       throw new Error(`Cannot open the database ${choice.display}: it is a folder; give a file path.`);
     }
+    const { SqliteStore } = await import('./stores/sqlite');
     try {
       store = new SqliteStore(file);
     } catch (error) {

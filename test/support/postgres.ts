@@ -82,7 +82,10 @@ export async function startPostgres(): Promise<PostgresCluster> {
   const logFile = path.join(base, 'postgres.log');
   const startServer = () =>
     pgRun(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '30', 'start'], base);
-  const stopServer = () => pgRun(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], base);
+  // "fast" disconnects every client (as an outage does) but keeps committed data: with synchronous_commit off,
+  // "immediate" could lose the last commits. The final stop() throws everything away, so it may be immediate.
+  const stopServer = (mode: 'fast' | 'immediate' = 'fast') =>
+    pgRun(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', 'stop'], base);
   await startServer();
   let running = true;
 
@@ -111,7 +114,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       running = true;
     },
     async stop() {
-      if (running) await stopServer().catch(() => undefined);
+      if (running) await stopServer('immediate').catch(() => undefined);
       running = false;
       fs.rmSync(base, { recursive: true, force: true });
     },

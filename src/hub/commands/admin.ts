@@ -53,7 +53,6 @@ Options:
 `;
 
 export const init: Command = {
-  summary: 'create or reuse a workspace, add endpoints, print a new account key',
   async run(argv) {
     const { values } = parse(argv, {
       workspace: { type: 'string' },
@@ -103,7 +102,6 @@ add creates the endpoint or updates its name and description; list prints one JS
 `;
 
 export const endpoint: Command = {
-  summary: 'add or list the endpoints of a workspace',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -151,7 +149,6 @@ const ACCOUNT_KEY_HELP = `Usage:
 `;
 
 export const accountKey: Command = {
-  summary: 'create, list or revoke account keys',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {

@@ -1,12 +1,11 @@
 // Shared pieces of the tokenhub commands: argument parsing with one-line usage errors, and opening the store.
 import { parseArgs, type ParseArgsConfig } from 'util';
-import { UsageError } from '../openStore';
+import { UsageError } from '../usage';
 
 export { UsageError };
 
 /** A subcommand: `run` returns the exit code (0 ok, 1 runtime failure); throw UsageError for exit code 2. */
 export interface Command {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 

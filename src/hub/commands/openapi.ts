@@ -4,7 +4,6 @@ import { ROUTES } from '../schemas';
 import { parse, type Command } from './common';
 
 export const openapi: Command = {
-  summary: 'print the OpenAPI document of the hub',
   async run(argv) {
     const { values } = parse(argv, {});
     if (values.help) {
