@@ -1,0 +1,110 @@
+// Writing a file so that a reader (or a crash) sees either the old content or the new, never a half-written file:
+// write a temporary file in the same folder, fsync it, rename it over the target. The one module of src/core that
+// does I/O, and only on the path it is given.
+import { randomBytes } from 'crypto';
+import { constants as fsConstants, promises as fsp } from 'fs';
+import * as path from 'path';
+
+/** The file-system calls used, injectable so a test can make any of them fail (a crash before `rename`, say). */
+export interface AtomicWriteFs {
+  realpath(path: string): Promise<string>;
+  stat(path: string): Promise<{ mode: number }>;
+  open(path: string, flags: number, mode: number): Promise<AtomicWriteHandle>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+export interface AtomicWriteHandle {
+  writeFile(data: string | Uint8Array): Promise<void>;
+  chmod(mode: number): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const nodeFs: AtomicWriteFs = {
+  realpath: (p) => fsp.realpath(p),
+  stat: (p) => fsp.stat(p),
+  open: (p, flags, mode) => fsp.open(p, flags, mode),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (p) => fsp.unlink(p),
+};
+
+const TRANSIENT_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * Replaces (or creates) the file at `target` with `content` (a string is written as UTF-8).
+ * The temporary file gets a random name in the target's folder and the target's permission bits when the target
+ * exists; a symbolic link is followed, so the file it points to is replaced and the link kept.
+ * On any failure the temporary file is removed, the original is left as it was, and the error is rethrown.
+ */
+export async function writeFileAtomically(
+  target: string,
+  content: string | Uint8Array,
+  fsImpl: Partial<AtomicWriteFs> = {},
+): Promise<void> {
+  const fs: AtomicWriteFs = { ...nodeFs, ...fsImpl };
+  let destination = target;
+  let mode: number | undefined;
+  try {
+    destination = await fs.realpath(target);
+    mode = (await fs.stat(destination)).mode & 0o7777;
+  } catch (error) {
+    if (!isCode(error, 'ENOENT')) throw error;
+  }
+
+  const dir = path.dirname(destination);
+  const temp = path.join(dir, `.${path.basename(destination)}.${randomBytes(8).toString('hex')}.tmp`);
+  let created = false;
+  try {
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+    const handle = await fs.open(temp, flags, mode ?? 0o666);
+    created = true;
+    try {
+      await handle.writeFile(content);
+      // The umask may have narrowed the mode given to open; give the original's bits back exactly.
+      if (mode !== undefined) await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await renameWithRetry(fs, temp, destination);
+    created = false;
+  } catch (error) {
+    if (created) await fs.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+// Windows refuses a rename for a moment while another process (an indexer, a virus scanner) has the file open.
+async function renameWithRetry(fs: AtomicWriteFs, from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.rename(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (process.platform !== 'win32' || attempt >= 5 || !code || !TRANSIENT_RENAME_CODES.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+    }
+  }
+}
+
+// Makes the rename itself durable where the platform allows it; best effort (Windows cannot open a folder).
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  try {
+    const handle = await fsp.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the data itself is already synced.
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}

@@ -1,0 +1,149 @@
+// The leak scanner: finds real Token Hub secrets (`thub_` access tokens, `thak_` account keys) in any text.
+// A candidate is exactly 54 characters bounded by non-base62 characters, and is reported only when its CRC32
+// checksum is right, so random base62/base64 data essentially never yields a finding (a chance of about 1 in
+// 62^6 ≈ 5.7e10 per candidate-shaped run, and such runs are themselves rare because of the boundaries).
+import { ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, CHECKSUM_LENGTH, TOKEN_LENGTH, parseToken } from './token';
+
+export type TokenKind = 'access' | 'account';
+
+export interface TokenFinding {
+  token: string;
+  kind: TokenKind;
+  /** Offset of the first character in the text (UTF-16 code units). */
+  index: number;
+  /** 0-based line; LF, CRLF and a lone CR each end a line. */
+  line: number;
+  /** 0-based column in UTF-16 code units, as editors count. */
+  column: number;
+  length: number;
+}
+
+// Precompiled once; `scanText` resets lastIndex before and after use.
+const CANDIDATE = /(?<![0-9A-Za-z])th(?:ub|ak)_[0-9A-Za-z]{49}(?![0-9A-Za-z])/g;
+
+/** Every token with a valid checksum in the text, in order of position. */
+export function scanText(text: string): TokenFinding[] {
+  const findings: TokenFinding[] = [];
+  let line = 0;
+  let lineStart = 0;
+  let counted = 0; // line ends before this offset have been counted
+  CANDIDATE.lastIndex = 0;
+  try {
+    let match: RegExpExecArray | null;
+    while ((match = CANDIDATE.exec(text)) !== null) {
+      const index = match.index;
+      // Cheap checksum test first (most candidates in real text are not tokens), then the one definition.
+      if (!checksumMatches(text, index)) continue;
+      const token = match[0];
+      const parsed = parseToken(token);
+      if (!parsed) continue;
+      for (let i = counted; i < index; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      counted = index;
+      findings.push({
+        token,
+        kind: parsed.prefix === ACCOUNT_KEY_PREFIX ? 'account' : 'access',
+        index,
+        line,
+        column: index - lineStart,
+        length: token.length,
+      });
+    }
+  } finally {
+    CANDIDATE.lastIndex = 0;
+  }
+  return findings;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+const BASE62_VALUE = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) values[BASE62_ALPHABET.charCodeAt(i)] = i;
+  return values;
+})();
+
+/** CRC32 of the candidate's first 48 (ASCII) characters against its last 6 read as base62, without allocating. */
+function checksumMatches(text: string, start: number): boolean {
+  const bodyEnd = start + TOKEN_LENGTH - CHECKSUM_LENGTH;
+  let crc = -1;
+  for (let i = start; i < bodyEnd; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
+  crc = (crc ^ -1) >>> 0;
+  let stated = 0;
+  for (let i = bodyEnd; i < start + TOKEN_LENGTH; i++) stated = stated * 62 + BASE62_VALUE[text.charCodeAt(i)];
+  return stated === crc;
+}
+
+export interface ScanBenchmark {
+  bytes: number;
+  milliseconds: number;
+  findings: number;
+}
+
+/**
+ * Times `scanText` on `bytes` characters of pseudo-random base64 with lines of 76 characters (a deterministic
+ * generator, no I/O), plus `plantedTokens` given tokens spread through it. For benchmarks and the unit tests.
+ */
+export function benchmarkScan(bytes = 10 * 1024 * 1024, plantedTokens: readonly string[] = []): ScanBenchmark {
+  const text = pseudoRandomBase64(bytes, plantedTokens);
+  const started = process.hrtime.bigint();
+  const findings = scanText(text).length;
+  const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+  return { bytes: text.length, milliseconds, findings };
+}
+
+/**
+ * Deterministic base64-looking text (xorshift32), 76 characters a line, with the tokens placed on their own lines
+ * spread through it. `urlSafe` uses the base64url alphabet (`-` and `_`, so `thub_` can occur by chance).
+ */
+export function pseudoRandomBase64(
+  bytes: number,
+  plantedTokens: readonly string[] = [],
+  seed = 0x9e3779b9,
+  urlSafe = false,
+): string {
+  const alphabet = Buffer.from(
+    `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${urlSafe ? '-_' : '+/'}`,
+    'latin1',
+  );
+  const out = Buffer.alloc(bytes);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < bytes; i++) {
+    if (i % 77 === 76) {
+      out[i] = 10;
+      continue;
+    }
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    out[i] = alphabet[state & 63];
+  }
+  const text = out.toString('latin1');
+  if (plantedTokens.length === 0) return text;
+  // Each token gets a line of its own, inserted at a line start (next to base64 it would not be bounded).
+  const parts: string[] = [];
+  const step = Math.floor(bytes / 77 / (plantedTokens.length + 1)) * 77;
+  let cursor = 0;
+  plantedTokens.forEach((token, index) => {
+    const at = step * (index + 1);
+    parts.push(text.slice(cursor, at), `${token}\n`);
+    cursor = at;
+  });
+  parts.push(text.slice(cursor));
+  return parts.join('');
+}
