@@ -1,6 +1,7 @@
 // Every question a flow asks goes through this interface. The real one shows VS Code's quick inputs and
 // dialogs; extension-host tests script it (VS Code refuses modal dialogs while tests run).
-export const BACK = Symbol('back');
+// Symbol.for: the extension bundle and the tests load separate copies of this module, and must agree on it.
+export const BACK: unique symbol = Symbol.for('tokenHub.back') as never;
 export type Back = typeof BACK;
 
 /** undefined = the person cancelled (Escape); BACK = the Back button. */

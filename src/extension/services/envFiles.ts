@@ -34,7 +34,8 @@ export class EnvFileService {
 
   /** The current text (the editor's buffer when open, else the disk, else empty) and where it came from. */
   async read(uri: vscode.Uri): Promise<{ text: string; document: vscode.TextDocument | undefined; exists: boolean }> {
-    const document = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === uri.toString());
+    // An open editor with unsaved changes is the truth; otherwise the disk is (an open, saved document can lag it).
+    const document = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === uri.toString() && doc.isDirty);
     if (document) return { text: document.getText(), document, exists: true };
     try {
       return { text: await fs.promises.readFile(uri.fsPath, 'utf8'), document: undefined, exists: true };

@@ -8,7 +8,7 @@ const LAST_NOTICE_KEY = 'tokenHub.lastExpiryNoticeDay';
 
 export class ExpiryMonitor implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly lists: TokenLists,
@@ -19,7 +19,7 @@ export class ExpiryMonitor implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('tokenHub.expiry', vscode.StatusBarAlignment.Left, 50);
     this.item.name = vscode.l10n.t('Token Hub expiry warnings');
     this.item.command = 'tokenHub.tokens.focus';
-    this.subscription = lists.onDidChange(() => this.update());
+    this.subscriptions = [lists.onDidChange(() => this.update()), lists.onDidLoad(() => this.update())];
   }
 
   /** Tokens expiring within the warning window (not the already expired ones). */
@@ -64,7 +64,7 @@ export class ExpiryMonitor implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    this.subscriptions.forEach((subscription) => subscription.dispose());
     this.item.dispose();
   }
 }

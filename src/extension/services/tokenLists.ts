@@ -20,6 +20,9 @@ export class TokenLists implements vscode.Disposable {
   private readonly lists = new Map<string, TokenList>();
   private readonly changed = new vscode.EventEmitter<Connection | undefined>();
   readonly onDidChange = this.changed.event;
+  private readonly pageLoaded = new vscode.EventEmitter<Connection>();
+  /** After each page arrives (the tree already asked for it, so it is not told again). */
+  readonly onDidLoad = this.pageLoaded.event;
   private search: string | undefined;
 
   constructor(
@@ -92,6 +95,7 @@ export class TokenLists implements vscode.Disposable {
       list.nextCursor = page.nextCursor;
       list.error = undefined;
       list.loaded = true;
+      this.pageLoaded.fire(connection);
     } catch (error) {
       list.loaded = true;
       if (error instanceof HubError) {
@@ -108,5 +112,6 @@ export class TokenLists implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.pageLoaded.dispose();
   }
 }

@@ -191,7 +191,8 @@ const STATE_WORDS: Record<ExpiryState, string> = {
 };
 
 export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean): vscode.MarkdownString {
-  const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  // Names and endpoint ids are slugs; escape what Markdown would still read in them, and keep hyphens readable.
+  const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.appendMarkdown(`**${escape(token.name)}** · ${STATE_WORDS[state]}\n\n`);
   markdown.appendMarkdown(`| | |\n|---|---|\n`);

@@ -1,0 +1,411 @@
+// The extension against a real hub, inside a real VS Code extension host: sign in, the tree, create, .env,
+// rotate, delete, expiry, 401, hub down, 10,000 tokens. Prompts are answered by a ScriptedPrompter.
+import * as assert from 'assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { HubClient } from '../../../src/api/client';
+import { Token } from '../../../src/api/types';
+import { isValidToken } from '../../../src/core/token';
+import type { TokenHubApi } from '../../../src/extension/extension';
+import { BACK } from '../../../src/extension/flows/prompter';
+import type { TreeNode } from '../../../src/extension/views/tokenTree';
+import { HubProcess, startHub } from '../../support/hub';
+import { ScriptedPrompter } from '../../support/scriptedPrompter';
+
+const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
+
+async function extensionApi(): Promise<TokenHubApi> {
+  const extension = vscode.extensions.getExtension<TokenHubApi | undefined>('tokenhub.token-hub');
+  assert.ok(extension, 'the extension is installed in the test host');
+  const api = await extension.activate();
+  assert.ok(api, 'the extension exports its test API in test mode');
+  return api;
+}
+
+function workspaceFolder(): vscode.WorkspaceFolder {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test host opened a folder');
+  return folder;
+}
+
+async function signOutEverything(api: TokenHubApi): Promise<void> {
+  for (const connection of api.services.connections.list()) {
+    await api.services.secrets.deleteAll(connection.id);
+    await api.services.connections.signOut(connection.id);
+  }
+  api.services.lists.setFilter(undefined);
+}
+
+async function roots(api: TokenHubApi): Promise<TreeNode[]> {
+  return api.services.tree.getChildren();
+}
+
+async function tokenNodes(api: TokenHubApi, connectionId: string): Promise<Array<Extract<TreeNode, { kind: 'token' }>>> {
+  const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connectionId);
+  if (!root) return [];
+  const children = await api.services.tree.getChildren(root);
+  return children.filter((node): node is Extract<TreeNode, { kind: 'token' }> => node.kind === 'token');
+}
+
+function iconId(item: vscode.TreeItem): string | undefined {
+  return item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined;
+}
+
+function tooltipText(item: vscode.TreeItem): string {
+  return typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+}
+
+describe('Token Hub against a real hub', function () {
+  this.timeout(120_000);
+  let hub: HubProcess;
+  let dataDir: string;
+  let accountKey: string;
+  let api: TokenHubApi;
+  let prompter: ScriptedPrompter;
+  let admin: HubClient;
+
+  before(async () => {
+    // Our own data folder, so the hub can be stopped and started again on the same database and port.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-vscode-'));
+    hub = await startHub({ dataDir });
+    ({ accountKey } = await hub.init('acme', ENDPOINTS));
+    admin = new HubClient({ baseUrl: hub.url, accountKey });
+    api = await extensionApi();
+    await signOutEverything(api);
+  });
+
+  after(async () => {
+    if (api) {
+      await signOutEverything(api);
+      api.setPrompter(undefined);
+    }
+    await hub?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    prompter = new ScriptedPrompter();
+    api.setPrompter(prompter);
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      console.log(`    messages shown: ${JSON.stringify(prompter.messages.map((m) => `${m.options.id}: ${m.text}`))}`);
+      console.log(`    answers refused: ${JSON.stringify(prompter.rejected)}`);
+    }
+    if (this.currentTest?.state === 'passed') {
+      assert.deepEqual(prompter.pending(), [], 'every scripted answer was used');
+    }
+  });
+
+  async function signIn(): Promise<string> {
+    prompter.answer('hubUrl', hub.url).answer('accountKey', accountKey);
+    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string } | undefined;
+    assert.ok(connection, 'signed in');
+    return connection.id;
+  }
+
+  async function createThroughFlow(name: string, endpoints: string[], expiry = '7 days'): Promise<{ token: Token; secret: string }> {
+    prompter.answer('name', name).answer('endpoints', endpoints).answer('expiry', expiry).answer('review', 'Create token');
+    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token | undefined;
+    assert.ok(token, `created ${name}`);
+    const shown = prompter.messagesWithId('showOnce').at(-1);
+    assert.ok(shown?.options.detail, 'the secret was shown once');
+    const secret = shown.options.detail.split('\n')[0];
+    return { token, secret };
+  }
+
+  it('signs in through the prompts, refusing bad input with sentences, and keeps the key out of settings', async () => {
+    const wrongButWellFormed = (await hub.init('elsewhere', ['chat-completions'])).accountKey.replace(/^thak_/, 'thub_');
+    prompter
+      .answer('hubUrl', 'not a url', hub.url)
+      .answer('accountKey', 'thak_short', wrongButWellFormed, accountKey);
+    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string; workspaceName: string };
+    assert.equal(connection.workspaceName, 'acme');
+    const messages = prompter.rejected.map((rejection) => rejection.message);
+    assert.match(messages[0], /Start the address with http:\/\/ or https:\/\//);
+    assert.match(messages[1], /incomplete or mistyped/);
+    assert.match(messages[2], /access token \(thub_…\)/);
+
+    const hubs = vscode.workspace.getConfiguration('tokenHub').inspect('hubs')?.globalValue;
+    assert.ok(JSON.stringify(hubs).includes(hub.url), 'the hub URL is in user settings');
+    assert.ok(!JSON.stringify(hubs).includes(accountKey), 'the account key is not in settings');
+    assert.equal(await api.secretStorage.get(`tokenHub.accountKey/${connection.id}`), accountKey, 'the key is in SecretStorage');
+
+    // A workspace with no tokens shows the "create" welcome instead of an empty root.
+    assert.deepEqual(await roots(api), []);
+    assert.equal(api.services.tree.state, 'empty');
+  });
+
+  it('refuses an account key the hub does not know, with the hub\'s answer as a sentence', async () => {
+    const unknown = (await hub.init('other', ['chat-completions'])).accountKey;
+    await admin.getWorkspace();
+    // Revoke it so that it is well-formed but refused.
+    await hub.cli(['account-key', 'revoke', '--key', unknown]);
+    prompter.answer('hubUrl', hub.url).answer('accountKey', unknown, undefined);
+    const result = await vscode.commands.executeCommand('tokenHub.signIn');
+    assert.equal(result, undefined);
+    assert.match(prompter.rejected[0].message, /refused the account key\. Sign in again\./);
+  });
+
+  it('creates a token through the multi-step flow with Back, validation and the show-once dialog', async () => {
+    const connectionId = api.services.connections.connected()[0]?.id ?? (await signIn());
+    prompter
+      .answer('name', 'Billing Service', '-billing', 'billing-svc')
+      .answer('endpoints', ['chat-completions'], ['chat-completions', 'embeddings'])
+      .answer('expiry', BACK, '7 days')
+      .answer('review', 'Create token');
+    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token;
+    assert.ok(token, `created; messages: ${JSON.stringify(prompter.messages)}; asked: ${prompter.asked.map((q) => q.id)}`);
+    assert.equal(token.name, 'billing-svc');
+    assert.deepEqual(prompter.rejected.map((r) => r.id), ['name', 'name']);
+    assert.match(prompter.rejected[0].message, /lowercase/);
+    assert.match(prompter.rejected[1].message, /hyphen/);
+    assert.deepEqual(
+      prompter.asked.map((question) => question.id),
+      ['name', 'endpoints', 'expiry', 'endpoints', 'expiry', 'review'],
+      'Back returned to the endpoints step',
+    );
+
+    const shown = prompter.messagesWithId('showOnce');
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].options.modal, true);
+    assert.match(shown[0].text, /will not show it again/);
+    assert.deepEqual(shown[0].actions, ['Copy', 'Insert into .env']);
+    const secret = shown[0].options.detail!.split('\n')[0];
+    assert.ok(isValidToken(secret, 'thub_'), 'the secret has the contract\'s format');
+    assert.equal(await api.services.secrets.get(connectionId, token.id), secret, 'the secret is in SecretStorage');
+
+    const fromHub = await admin.getToken(token.id);
+    assert.deepEqual([...fromHub.endpoints].sort(), ['chat-completions', 'embeddings']);
+    const days = (Date.parse(fromHub.expiresAt!) - Date.now()) / 86_400_000;
+    assert.ok(days > 6.9 && days <= 7, `expires in 7 days (got ${days.toFixed(2)})`);
+    assert.deepEqual(await new HubClient({ baseUrl: hub.url }).invoke('embeddings', secret), { endpoint: 'embeddings', tokenId: token.id });
+
+    const [node] = (await tokenNodes(api, connectionId)).filter((candidate) => candidate.token.id === token.id);
+    const item = api.services.tree.getTreeItem(node);
+    assert.equal(item.label, 'billing-svc');
+    assert.match(String(item.description), new RegExp(`^${escapeRegExp(fromHub.maskedKey)} · `));
+    assert.equal(item.contextValue, 'token.expiring.stored', 'a 7-day token is within the 7-day warning window');
+    assert.equal(iconId(item), 'warning');
+    const tooltip = tooltipText(item);
+    for (const expected of ['billing-svc', fromHub.maskedKey, 'chat-completions, embeddings', 'Last used', 'Expires', 'stored on this machine']) {
+      assert.ok(tooltip.includes(expected), `tooltip mentions ${expected}`);
+    }
+    const children = await api.services.tree.getChildren(node);
+    assert.deepEqual(children.map((child) => api.services.tree.getTreeItem(child).label), fromHub.endpoints);
+  });
+
+  it('names an existing token in the message, and cancelling creates nothing', async () => {
+    await (api.services.connections.connected()[0] ? Promise.resolve() : signIn());
+    const before = (await admin.listAllTokens()).length;
+    prompter.answer('name', 'billing-svc', 'fresh-name').answer('endpoints', undefined);
+    assert.equal(await vscode.commands.executeCommand('tokenHub.createToken'), undefined);
+    assert.match(prompter.rejected[0].message, /A token named "billing-svc" already exists in acme/);
+    assert.equal((await admin.listAllTokens()).length, before, 'cancelling created nothing');
+  });
+
+  it('shows last use and an active token\'s state after the token is used', async () => {
+    const connectionId = api.services.connections.connected()[0].id;
+    const { token, secret } = await createThroughFlow('reporting', ['moderation'], '60 days');
+    let item = api.services.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
+    assert.match(String(item.description), /never used$/);
+    assert.equal(item.contextValue, 'token.active.stored');
+    assert.equal(iconId(item), 'key');
+    await new HubClient({ baseUrl: hub.url }).invoke('moderation', secret);
+    await vscode.commands.executeCommand('tokenHub.refresh');
+    item = api.services.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
+    assert.match(String(item.description), /used just now$/);
+  });
+
+  it('inserts the secret into .env keeping every other line, asks before replacing, and warns when git would commit it', async () => {
+    const folder = workspaceFolder();
+    const envPath = path.join(folder.uri.fsPath, '.env');
+    const original = '# settings for the demo\r\nEXISTING=1\r\nexport OTHER="x y"\r\n\r\n# end';
+    fs.writeFileSync(envPath, original);
+    fs.writeFileSync(path.join(folder.uri.fsPath, '.gitignore'), 'node_modules/\n');
+    const connection = api.services.connections.connected()[0];
+    const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
+    const secret = await api.services.secrets.get(connection.id, node.token.id);
+
+    prompter.answer('envFile', '../outside', '.env').answer('envVariable', '1BAD', 'BILLING_TOKEN').answer('notIgnored', 'Add to .gitignore');
+    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=${secret}\r\n`);
+    assert.deepEqual(prompter.rejected.map((r) => r.id), ['envFile', 'envVariable']);
+    assert.equal(prompter.messagesWithId('notIgnored').length, 1);
+    await waitFor(() => fs.readFileSync(path.join(folder.uri.fsPath, '.gitignore'), 'utf8').includes('/.env'));
+    assert.equal(fs.readFileSync(path.join(folder.uri.fsPath, '.gitignore'), 'utf8'), 'node_modules/\n/.env\n');
+
+    // Again: the variable exists, so the person is asked; declining leaves the file as it was.
+    prompter.answer('envFile', '.env').answer('envVariable', 'BILLING_TOKEN').answer('confirmReplace', undefined);
+    fs.writeFileSync(envPath, `${original}\r\nBILLING_TOKEN=old\r\n`);
+    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=old\r\n`);
+    prompter.answer('envFile', '.env').answer('envVariable', 'BILLING_TOKEN').answer('confirmReplace', 'Replace');
+    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=${secret}\r\n`);
+    assert.equal(prompter.messagesWithId('notIgnored').length, 1, 'an ignored file raises no warning');
+    assert.deepEqual(fs.readdirSync(folder.uri.fsPath).filter((name) => name.includes('.tmp')), [], 'no temporary file is left');
+  });
+
+  it('writes into the editor buffer when .env has unsaved changes', async () => {
+    const folder = workspaceFolder();
+    const envUri = vscode.Uri.joinPath(folder.uri, '.env');
+    fs.writeFileSync(envUri.fsPath, 'A=1\n');
+    const document = await vscode.workspace.openTextDocument(envUri);
+    const editor = await vscode.window.showTextDocument(document);
+    await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), 'UNSAVED=yes\n'));
+    assert.ok(document.isDirty);
+    const connection = api.services.connections.connected()[0];
+    const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
+    const secret = await api.services.secrets.get(connection.id, node.token.id);
+    prompter.answer('envFile', '.env').answer('envVariable', 'FROM_EDITOR');
+    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    assert.equal(fs.readFileSync(envUri.fsPath, 'utf8'), 'A=1\n', 'the disk is untouched');
+    assert.equal(document.getText(), `A=1\nUNSAVED=yes\nFROM_EDITOR=${secret}\n`);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('rotates a token and updates the .env file that held the old secret, after asking', async () => {
+    const folder = workspaceFolder();
+    const envPath = path.join(folder.uri.fsPath, '.env');
+    const connection = api.services.connections.connected()[0];
+    const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
+    const oldSecret = (await api.services.secrets.get(connection.id, node.token.id))!;
+    fs.writeFileSync(envPath, `KEEP=me\nBILLING_TOKEN=${oldSecret}\n`);
+    prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate and Update Files');
+    await vscode.commands.executeCommand('tokenHub.rotateToken', node);
+    const confirm = prompter.messagesWithId('confirmRotate')[0];
+    assert.match(confirm.options.detail ?? '', /\.env/);
+    const newSecret = (await api.services.secrets.get(connection.id, node.token.id))!;
+    assert.notEqual(newSecret, oldSecret);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `KEEP=me\nBILLING_TOKEN=${newSecret}\n`);
+    const client = new HubClient({ baseUrl: hub.url });
+    await assert.rejects(client.invoke('embeddings', oldSecret), /401|refused/);
+    assert.equal((await client.invoke('embeddings', newSecret)).tokenId, node.token.id);
+  });
+
+  it('deletes a token only after the modal confirmation, revokes it and forgets its secret', async () => {
+    const connection = api.services.connections.connected()[0];
+    const { token, secret } = await createThroughFlow('short-lived', ['chat-completions']);
+    const node = (await tokenNodes(api, connection.id)).find((candidate) => candidate.token.id === token.id)!;
+
+    prompter.answer('confirmDelete', undefined);
+    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', node), false);
+    await admin.getToken(token.id);
+
+    prompter.answer('confirmDelete', 'Delete Access Token');
+    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', node), true);
+    const confirm = prompter.messagesWithId('confirmDelete')[1];
+    assert.equal(confirm.options.modal, true);
+    assert.match(confirm.text, /"short-lived"/);
+    assert.match(confirm.options.detail ?? '', /stops working at once/);
+    await assert.rejects(new HubClient({ baseUrl: hub.url }).invoke('chat-completions', secret), /401|refused/);
+    assert.equal(await api.services.secrets.get(connection.id, token.id), undefined);
+    assert.ok(!(await tokenNodes(api, connection.id)).some((candidate) => candidate.token.id === token.id));
+  });
+
+  it('warns in the status bar about tokens that expire within the window', async () => {
+    await vscode.commands.executeCommand('tokenHub.refresh');
+    const connection = api.services.connections.connected()[0];
+    await tokenNodes(api, connection.id);
+    const expiring = api.expiry.expiringSoon().map(({ token }) => token.name);
+    assert.deepEqual(expiring, ['billing-svc']);
+    assert.match(api.expiry.statusText ?? '', /1 token expires soon/);
+    await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', 90, vscode.ConfigurationTarget.Global);
+    try {
+      await tokenNodes(api, connection.id);
+      assert.match(api.expiry.statusText ?? '', /2 tokens expire soon/);
+    } finally {
+      await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('filters the tree by name through the hub', async () => {
+    const connection = api.services.connections.connected()[0];
+    prompter.answer('filter', 'report');
+    await vscode.commands.executeCommand('tokenHub.filter');
+    assert.deepEqual((await tokenNodes(api, connection.id)).map((node) => node.token.name), ['reporting']);
+    assert.match(api.treeView.message ?? '', /"report"/);
+    await vscode.commands.executeCommand('tokenHub.clearFilter');
+    assert.equal((await tokenNodes(api, connection.id)).length, 2);
+  });
+
+  it('says the hub is unreachable with a Retry item, and Retry recovers once it is back', async () => {
+    const connection = api.services.connections.connected()[0];
+    await hub.stop();
+    await vscode.commands.executeCommand('tokenHub.refresh');
+    const root = (await roots(api)).find((node) => node.kind === 'connection')!;
+    const [message] = await api.services.tree.getChildren(root);
+    const item = api.services.tree.getTreeItem(message);
+    assert.equal(item.contextValue, 'error');
+    assert.match(String(item.label), /Cannot reach the hub at .* \(connection refused\)\./);
+    assert.equal(item.command?.command, 'tokenHub.retry');
+
+    hub = await startHub({ dataDir, db: hub.db, args: ['--port', String(hub.port)] });
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    assert.equal((await tokenNodes(api, connection.id)).length, 2);
+  });
+
+  it('marks the connection signed out once when the hub refuses its key', async () => {
+    const connection = api.services.connections.connected()[0];
+    await hub.cli(['account-key', 'revoke', '--key', accountKey]);
+    await vscode.commands.executeCommand('tokenHub.refresh');
+    await roots(api);
+    await tokenNodes(api, connection.id);
+    await vscode.commands.executeCommand('tokenHub.refresh');
+    await tokenNodes(api, connection.id);
+    assert.equal(prompter.messagesWithId('refused').length, 1, 'said once, not once per request');
+    const root = (await roots(api)).find((node) => node.kind === 'connection')!;
+    assert.equal(api.services.tree.getTreeItem(root).contextValue, 'connection.signedOut');
+    const [child] = await api.services.tree.getChildren(root);
+    assert.equal(api.services.tree.getTreeItem(child).command?.command, 'tokenHub.signIn');
+    ({ accountKey } = await hub.init('acme', ENDPOINTS));
+    admin = new HubClient({ baseUrl: hub.url, accountKey });
+  });
+
+  it('pages through 10,000 tokens on demand', async () => {
+    const { accountKey: bigKey } = await hub.init('big', ['chat-completions']);
+    const big = new HubClient({ baseUrl: hub.url, accountKey: bigKey });
+    const total = 10_000;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < total) {
+          const index = next++;
+          await big.createToken({ name: `svc-${String(index).padStart(5, '0')}`, endpoints: ['chat-completions'] });
+        }
+      }),
+    );
+    await signOutEverything(api);
+    prompter.answer('hubUrl', hub.url).answer('accountKey', bigKey);
+    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string };
+    const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
+    let children = await api.services.tree.getChildren(root);
+    assert.equal(children.filter((node) => node.kind === 'token').length, 100, 'the first page only');
+    const loadMore = children.at(-1)!;
+    assert.equal(loadMore.kind, 'loadMore');
+    const item = api.services.tree.getTreeItem(loadMore);
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    children = await api.services.tree.getChildren(root);
+    const names = children.filter((node) => node.kind === 'token').map((node) => (node as { token: Token }).token.name);
+    assert.equal(names.length, 200);
+    assert.equal(new Set(names).size, 200, 'no token twice');
+    assert.equal(names[0], (await big.listTokens({ limit: 1 })).data[0].name, 'newest first, as the hub orders them');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting for a condition.');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
