@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import type { Token, TokenPage, TokenWithSecret } from '../api/types';
 import { API_LIMITS } from '../api/types';
 import { ACCESS_TOKEN_PREFIX, generateToken, maskToken } from '../core/token';
-import { parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
+import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
 import type { Clock } from './clock';
 import { newId, type Digester } from './digest';
 import { errors } from './errors';
@@ -122,9 +122,18 @@ export class TokenService {
     return this.idempotent(workspace, idempotencyKey, requestHash('create', body), async (claim) => {
       const nameProblem = validateTokenName(body.name);
       if (nameProblem) throw errors.invalid('name', nameProblem);
-      const known = new Set((await this.store.listEndpoints(workspace.id)).map((e) => e.id));
-      const endpointsProblem = validateEndpointIds(body.endpoints, known);
+      const endpointsProblem = validateEndpointIds(body.endpoints);
       if (endpointsProblem) throw errors.invalid('endpoints', endpointsProblem);
+      const known = new Set((await this.store.listEndpoints(workspace.id)).map((e) => e.id));
+      const unknown = body.endpoints.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        // Never echo something shaped like a secret, even one the client sent by mistake.
+        const shown = unknown.slice(0, 5).map((id) => `"${/th(ub|ak)_/i.test(id) ? maskToken(id) : truncateForMessage(id)}"`);
+        throw errors.invalid(
+          'endpoints',
+          `This workspace has no endpoint ${shown.join(', ')}${unknown.length > 5 ? ' and others' : ''}; choose from its endpoints (GET /v1/endpoints).`,
+        );
+      }
       const now = this.now();
       let expiresAt: number | null;
       if (body.expiresAt === undefined) {
