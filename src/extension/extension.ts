@@ -114,6 +114,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   } catch (error) {
     reportError(services, 'Loading the saved hubs', error);
   }
+  if (connections.list().length === 0 && hasEnvironmentConnection()) {
+    // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them.
+    // Failing here is not an error to shout about: the welcome view still offers the button and Sign In.
+    // Not awaited, so activation does not wait on the network; the tree updates when the connection is made.
+    void connectFromEnvironmentCommand(services).catch((error) => logger.warn(`Connecting with TOKENHUB_URL failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
   logger.info(`Token Hub activated with ${connections.list().length} saved connection(s).`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
