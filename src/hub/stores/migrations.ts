@@ -9,10 +9,12 @@ export interface Dialect {
   bytes: string;
   /** A list of strings (endpoint ids of a token). */
   stringList: string;
+  /** Byte-wise text ordering, so keyset pagination orders ids the same way everywhere. */
+  binaryText: string;
 }
 
-export const SQLITE_DIALECT: Dialect = { int: 'INTEGER', bytes: 'BLOB', stringList: 'TEXT' };
-export const POSTGRES_DIALECT: Dialect = { int: 'BIGINT', bytes: 'BYTEA', stringList: 'TEXT[]' };
+export const SQLITE_DIALECT: Dialect = { int: 'INTEGER', bytes: 'BLOB', stringList: 'TEXT', binaryText: 'TEXT' };
+export const POSTGRES_DIALECT: Dialect = { int: 'BIGINT', bytes: 'BYTEA', stringList: 'TEXT[]', binaryText: 'TEXT COLLATE "C"' };
 
 export interface Migration {
   version: number;
@@ -50,7 +52,7 @@ export const MIGRATIONS: Migration[] = [
         created_at ${d.int} NOT NULL
       )`,
       `CREATE TABLE tokens (
-        id TEXT PRIMARY KEY,
+        id ${d.binaryText} PRIMARY KEY,
         workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
         masked_key TEXT NOT NULL,
