@@ -22,8 +22,11 @@ export function parse<O extends Options>(argv: string[], options: O, positionals
     if (argv.some((arg) => arg === '--env-file' || arg.startsWith('--env-file='))) {
       throw new UsageError('Use --dotenv FILE to name the .env file: Node.js 20 takes --env-file for itself.');
     }
+    const message = (error as Error).message.split('\n')[0];
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; write ${ambiguous[1]}=VALUE for a value that starts with "-".`);
     // parseArgs explains "--" after its first sentence; the first sentence is the one a person needs.
-    throw new UsageError((error as Error).message.split('\n')[0].replace(/\. .*$/, '.'));
+    throw new UsageError(message.replace(/\. .*$/, '.'));
   }
   if (!(parsed.values as { help?: boolean }).help) {
     const count = parsed.positionals.length;

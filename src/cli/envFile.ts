@@ -41,7 +41,7 @@ function edit(target: EnvTarget, text: string, value: string) {
     if (error.code === 'variable_exists') {
       throw new CliError(`${target.variable} is already set on line ${(error.lines.at(-1) ?? 0) + 1} of ${target.file}; add --replace to replace it.`, EXIT.conflict);
     }
-    if (error.code === 'invalid_name') throw new UsageError(`--env-var ${target.variable}: ${error.message}`);
+    if (error.code === 'invalid_name') throw new UsageError(error.message);
     throw new CliError(`${target.file} was left unchanged: ${error.message}`);
   }
 }
@@ -51,9 +51,8 @@ function edit(target: EnvTarget, text: string, value: string) {
  * name, the file readable, the folder writable, an existing variable only with `replace`, a secret-shaped value
  * representable in this file.
  */
-export function precheckEnvTarget(target: EnvTarget): void {
-  const problem = validateEnvVariableName(target.variable);
-  if (problem) throw new UsageError(`--env-var ${target.variable}: ${problem}`);
+export function precheckEnvTarget(target: EnvTarget, option = '--env-var'): void {
+  checkVariableName(target.variable, option);
   edit(target, readText(target.file), generateToken(ACCESS_TOKEN_PREFIX));
   let dir = path.dirname(path.resolve(target.file));
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
@@ -62,6 +61,11 @@ export function precheckEnvTarget(target: EnvTarget): void {
   } catch {
     throw new CliError(`Cannot write in ${dir}; check its permissions.`);
   }
+}
+
+export function checkVariableName(name: string, option: string): void {
+  const problem = validateEnvVariableName(name);
+  if (problem) throw new UsageError(`${option} ${name}: ${problem}`);
 }
 
 /** Sets the variable in the file (created when missing), atomically; nothing is written unless it reads back exactly. */

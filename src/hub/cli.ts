@@ -2,6 +2,7 @@
 // module and is a row here, either eager ({summary, run}) or lazy ({summary, load}: the module loads only when its
 // command runs, so `tokenhub init` does not pay for fastify). Exit codes: 0 ok, 1 runtime failure (one line on
 // stderr), 2 usage error.
+import { CLI_COMMANDS } from '../cli';
 import { UsageError, type Command } from './commands/common';
 
 export type CommandEntry = { summary: string } & (Command | { load(): Promise<Command> });
@@ -15,6 +16,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   endpoint: { summary: 'add or list the endpoints of a workspace', load: async () => (await import('./commands/admin')).endpoint },
   'account-key': { summary: 'create, list or revoke account keys', load: async () => (await import('./commands/admin')).accountKey },
   openapi: { summary: 'print the OpenAPI document of the hub API', load: async () => (await import('./commands/openapi')).openapi },
+  // login, logout, whoami, tokens, env: the client side (src/cli, docs/cli.md).
+  ...CLI_COMMANDS,
 };
 
 function usage(): string {

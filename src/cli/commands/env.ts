@@ -1,6 +1,7 @@
 // tokenhub env set NAME [--file .env] [--replace]: the extension's safe .env editor from the terminal.
 import { command, group, parse } from '../command';
-import { describeWrite, gitWouldCommit, precheckEnvTarget, writeEnvVariable } from '../envFile';
+import { CLI_COMMANDS } from '../index';
+import { checkVariableName, describeWrite, gitWouldCommit, writeEnvVariable } from '../envFile';
 import { EXIT_CODES_HELP, UsageError } from '../errors';
 import { askHidden, readAllStdin, stdinIsTerminal, withoutFinalNewline } from '../prompt';
 
@@ -23,7 +24,7 @@ ${EXIT_CODES_HELP}`;
 const set = command('env set', 'set a variable in a .env file, the value read from stdin', SET_HELP, async (argv) => {
   const { values, positionals } = parse(argv, { file: { type: 'string' }, replace: { type: 'boolean' } }, { min: 1, max: 1, missing: 'Name the variable to set, such as TOKENHUB_TOKEN.' });
   const target = { file: values.file || '.env', variable: positionals[0], replace: values.replace === true };
-  precheckEnvTarget(target);
+  checkVariableName(target.variable, 'Variable');
   const value = stdinIsTerminal() ? await askHidden(`Value for ${target.variable} (not shown): `) : withoutFinalNewline(await readAllStdin());
   if (value === '') throw new UsageError(`No value was given for ${target.variable} on standard input.`);
   const result = await writeEnvVariable(target, value);
@@ -33,4 +34,4 @@ const set = command('env set', 'set a variable in a .env file, the value read fr
   }
 });
 
-export const env = group('env', 'edit .env files safely', { set });
+export const env = group('env', CLI_COMMANDS.env.summary, { set });

@@ -3,9 +3,10 @@ import { randomUUID } from 'crypto';
 import { HubClient, HubError } from '../../api/client';
 import type { Token, TokenWithSecret } from '../../api/types';
 import { API_LIMITS } from '../../api/types';
-import { daysFromNow, describeExpiry } from '../../core/dates';
+import { daysFromNow, describeExpiry, describeSpan } from '../../core/dates';
 import { parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../../core/validation';
 import { command, group, parse, required } from '../command';
+import { CLI_COMMANDS } from '../index';
 import { describeWrite, gitWouldCommit, precheckEnvTarget, writeEnvVariable, type EnvTarget } from '../envFile';
 import { CliError, EXIT_CODES_HELP, UsageError, messageOf } from '../errors';
 import { printJson, tokenTable } from '../format';
@@ -237,7 +238,7 @@ const rotate = command('tokens rotate', 'give a token a new secret, printed once
   ensureCanConfirm(values.yes, 'rotate');
   const { client } = await connect();
   const token = await resolveToken(client, positionals[0]);
-  const when = graceSeconds ? `keeps working for ${graceSeconds} seconds` : 'stops working at once';
+  const when = graceSeconds ? `keeps working for ${describeSpan(graceSeconds * 1000)}` : 'stops working at once';
   await confirmOrCancel(values.yes, `Rotate token "${token.name}" (${token.id}, ${token.maskedKey})? Its current secret ${when}.`);
 
   const rotated = await mutation(() =>
@@ -256,4 +257,4 @@ const rotate = command('tokens rotate', 'give a token a new secret, printed once
   await deliver('Rotated', rotated, target, envWrite, values.json === true);
 });
 
-export const tokens = group('tokens', 'list, create, delete and rotate access tokens', { list, create, delete: remove, rotate });
+export const tokens = group('tokens', CLI_COMMANDS.tokens.summary, { list, create, delete: remove, rotate });
