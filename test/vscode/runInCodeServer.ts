@@ -7,6 +7,7 @@
 // code-server.log, final.png.
 import * as fs from 'fs';
 import * as path from 'path';
+import { findSecretsUnder } from '../support/secretHygiene';
 import { ensureCodeServer, openWorkbench, startCodeServer, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
 import { eventsPath } from './protocol';
 import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv } from './common';
@@ -89,6 +90,15 @@ async function main(): Promise<number> {
       await sleep(200);
     }
     stream.poll();
+    if (!problem && server) {
+      // Secrets belong in SecretStorage only: none may reach code-server's settings, state databases or logs.
+      const sightings = findSecretsUnder(path.dirname(server.userDataDir));
+      if (sightings.length > 0) {
+        problem = `Token Hub secrets were found outside SecretStorage:\n  ${sightings.map((s) => `${s.file}: ${s.maskedKey}`).join('\n  ')}`;
+      } else {
+        console.log(`\n(secret hygiene: no Token Hub secret in code-server's user data, state or logs under ${path.dirname(server.userDataDir)})`);
+      }
+    }
     // The workbench may have closed its window at the end of the tests: the picture is best effort.
     await workbench.page.screenshot({ path: screenshot }).catch(() => undefined);
   } catch (error) {
