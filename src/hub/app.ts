@@ -8,6 +8,7 @@ import { API_LIMITS } from '../api/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
 import { type Clock } from './clock';
 import { makeDigester } from './digest';
+import { hasValidTokenShape } from './fastToken';
 import { HubError, StoreUnavailableError, errors } from './errors';
 import { LastUsedTracker } from './lastUsed';
 import { buildOpenApi } from './openapi';
@@ -247,7 +248,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     if (limited) return sendError(reply, limited);
     const secret = bearer(request.headers.authorization);
     if (secret === undefined) return sendError(reply, failed(request, false));
-    if (!isValidToken(secret, ACCESS_TOKEN_PREFIX)) return sendError(reply, failed(request, true));
+    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) return sendError(reply, failed(request, true));
     const found = store.authenticateToken(digest(secret));
     if (found instanceof Promise) {
       found.then(

@@ -15,6 +15,7 @@ import {
   parseToken,
   toBase62,
 } from '../../src/core/token';
+import { hasValidTokenShape } from '../../src/hub/fastToken';
 
 const prefixArb = fc.constantFrom(ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX);
 const base62Char = fc.constantFrom(...BASE62_ALPHABET.split(''));
@@ -134,6 +135,21 @@ describe('token format', () => {
         const back = [...text].reduce((acc, ch) => acc * 62n + BigInt(BASE62_ALPHABET.indexOf(ch)), 0n);
         assert.strictEqual(back, n);
       }),
+    );
+  });
+});
+
+describe("the hub's fast token check", () => {
+  it('property: hasValidTokenShape agrees with isValidToken on tokens, mutated tokens and random strings', () => {
+    const mutated = fc.tuple(tokenArb, fc.nat(TOKEN_LENGTH - 1), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })).map(
+      ([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1),
+    );
+    const candidates = fc.oneof(tokenArb, mutated, fc.string({ maxLength: 60, unit: 'binary' }), prefixArb.map((p) => p + 'x'.repeat(49)));
+    fc.assert(
+      fc.property(candidates, prefixArb, (candidate, prefix) => {
+        assert.strictEqual(hasValidTokenShape(candidate, prefix), isValidToken(candidate, prefix), candidate);
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

@@ -82,10 +82,20 @@ const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at
 
 class NameTaken extends Error {}
 
+/** Bound of the validated authentication cache (entries; it is cleared when full). */
+const AUTH_CACHE_MAX = 50_000;
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
+  /**
+   * Token lookups by digest, valid only while the database is unchanged: every lookup first reads
+   * PRAGMA data_version (it changes whenever another connection, in any process, commits), and this
+   * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
+   */
+  private readonly authCache = new Map<string, TokenAuthRecord>();
+  private authCacheVersion = -1;
 
   /** Opens (creating it and its folder when missing) the database file. */
   constructor(readonly file: string) {
@@ -169,6 +179,7 @@ export class SqliteStore implements Store {
       rotateToken: db.prepare(
         'UPDATE tokens SET prev_digest = CASE WHEN ? IS NULL THEN NULL ELSE digest END, prev_expires_at = ?, digest = ?, masked_key = ? WHERE workspace_id = ? AND id = ?',
       ),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       authToken: db.prepare(
         'SELECT id, workspace_id, endpoints, expires_at, digest = ? AS current, prev_expires_at FROM tokens WHERE digest = ? OR prev_digest = ?',
       ),
@@ -343,7 +354,9 @@ export class SqliteStore implements Store {
   }
 
   async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    return guard(() => this.s.deleteToken.run(workspaceId, id).changes > 0);
+    const deleted = guard(() => this.s.deleteToken.run(workspaceId, id).changes > 0);
+    this.authCache.clear();
+    return deleted;
   }
 
   async rotateToken(
@@ -362,6 +375,7 @@ export class SqliteStore implements Store {
             const existing = this.liveClaim(workspaceId, claim);
             if (existing) return { kind: 'idempotency_conflict', existing };
           }
+          this.authCache.clear();
           const changed = this.s.rotateToken.run(previousExpiresAt, previousExpiresAt, digest, maskedKey, workspaceId, id).changes;
           if (changed === 0) return { kind: 'not_found' };
           if (claim) this.s.insertIdempotency.run(workspaceId, claim.key, claim.requestHash, id, now);
@@ -372,16 +386,29 @@ export class SqliteStore implements Store {
   }
 
   authenticateToken(digest: Buffer): TokenAuthRecord | null {
-    const row = guard(() => this.s.authToken.get(digest, digest, digest) as Row | undefined);
-    if (!row) return null;
-    return {
-      id: row.id as string,
-      workspaceId: row.workspace_id as string,
-      endpoints: JSON.parse(row.endpoints as string) as string[],
-      expiresAt: (row.expires_at as number | null) ?? null,
-      current: row.current === 1,
-      previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
-    };
+    return guard(() => {
+      const version = this.s.dataVersion.get() as number;
+      if (version !== this.authCacheVersion) {
+        this.authCache.clear();
+        this.authCacheVersion = version;
+      }
+      const key = digest.toString('latin1');
+      const cached = this.authCache.get(key);
+      if (cached !== undefined) return cached;
+      const row = this.s.authToken.get(digest, digest, digest) as Row | undefined;
+      if (!row) return null; // misses are not cached: a token created elsewhere works at once
+      const record: TokenAuthRecord = {
+        id: row.id as string,
+        workspaceId: row.workspace_id as string,
+        endpoints: JSON.parse(row.endpoints as string) as string[],
+        expiresAt: (row.expires_at as number | null) ?? null,
+        current: row.current === 1,
+        previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
+      };
+      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
+      this.authCache.set(key, record);
+      return record;
+    });
   }
 
   async recordLastUsed(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
