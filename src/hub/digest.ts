@@ -1,5 +1,5 @@
 // Secrets are never stored: only their digest, SHA-256 or, with TOKENHUB_PEPPER set, HMAC-SHA-256 keyed by the pepper.
-import { createHash, createHmac, randomBytes } from 'crypto';
+import { createHash, createHmac, hash, randomBytes } from 'crypto';
 import { BASE62_ALPHABET } from '../core/token';
 
 export type Digester = (secret: string) => Buffer;
@@ -9,6 +9,8 @@ export function makeDigester(pepper: string | undefined): Digester {
     const key = Buffer.from(pepper, 'utf8');
     return (secret) => createHmac('sha256', key).update(secret).digest();
   }
+  // crypto.hash (one-shot, no Hash object) is about 2x cheaper on the invoke path; older Node versions lack it.
+  if (typeof hash === 'function') return (secret) => hash('sha256', secret, 'buffer');
   return (secret) => createHash('sha256').update(secret).digest();
 }
 

@@ -307,6 +307,27 @@ export function contractSuite(label: string, database: ContractDatabase): void {
       });
     });
 
+    describe('two hub processes on one database', () => {
+      it('a token just used at the other process is revoked there on its next request (delete and rotate)', async () => {
+        const other = client(ahead.url);
+        for (let round = 0; round < 3; round++) {
+          const { token, secret } = await create();
+          for (let i = 0; i < 3; i++) assert.strictEqual((await other.invoke('chat-completions', secret)).status, 200);
+          assert.strictEqual((await api.del(`/v1/tokens/${token.id}`)).status, 204);
+          expectError(await other.invoke('chat-completions', secret), 401, 'unauthorized');
+        }
+        const { token, secret } = await create();
+        assert.strictEqual((await other.invoke('chat-completions', secret)).status, 200);
+        const rotated = await api.post<TokenWithSecret>(`/v1/tokens/${token.id}/rotate`, {});
+        expectError(await other.invoke('chat-completions', secret), 401, 'unauthorized');
+        assert.strictEqual((await other.invoke('chat-completions', rotated.body.secret)).status, 200);
+        // And the other way round: deleted at the other process, seen here.
+        assert.strictEqual((await api.invoke('chat-completions', rotated.body.secret)).status, 200);
+        assert.strictEqual((await client(ahead.url, acme.accountKey).del(`/v1/tokens/${token.id}`)).status, 204);
+        expectError(await api.invoke('chat-completions', rotated.body.secret), 401, 'unauthorized');
+      });
+    });
+
     describe('workspace isolation', () => {
       it('nothing of one workspace is visible to another', async () => {
         const mine = await create({ name: uniqueName('isolated') });

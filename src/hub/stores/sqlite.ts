@@ -90,12 +90,22 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   /**
-   * Token lookups by digest, valid only while the database is unchanged: every lookup first reads
+   * Token lookups by digest, valid only while the database is unchanged: lookups first check
    * PRAGMA data_version (it changes whenever another connection, in any process, commits), and this
    * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
    */
   private readonly authCache = new Map<string, TokenAuthRecord>();
   private authCacheVersion = -1;
+  /**
+   * data_version is read once per turn of the event loop, before the first lookup of that turn; it is read again
+   * after the loop has polled for I/O (setImmediate runs right after the poll phase). Every request answered in a
+   * turn was received (its socket reported readable) before that read, so it still sees every commit its sender
+   * could have observed before sending it (HTTP pipelining aside).
+   */
+  private checkedThisTurn = false;
+  private readonly endTurn = () => {
+    this.checkedThisTurn = false;
+  };
 
   /** Opens (creating it and its folder when missing) the database file. */
   constructor(readonly file: string) {
@@ -387,10 +397,14 @@ export class SqliteStore implements Store {
 
   authenticateToken(digest: Buffer): TokenAuthRecord | null {
     return guard(() => {
-      const version = this.s.dataVersion.get() as number;
-      if (version !== this.authCacheVersion) {
-        this.authCache.clear();
-        this.authCacheVersion = version;
+      if (!this.checkedThisTurn) {
+        const version = this.s.dataVersion.get() as number;
+        if (version !== this.authCacheVersion) {
+          this.authCache.clear();
+          this.authCacheVersion = version;
+        }
+        this.checkedThisTurn = true;
+        setImmediate(this.endTurn);
       }
       const key = digest.toString('latin1');
       const cached = this.authCache.get(key);
