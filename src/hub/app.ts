@@ -296,7 +296,14 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     limiter,
     async close() {
       clearInterval(sweeper);
-      await app.close();
+      // Connections that finish their last request while we drain would otherwise linger until their keep-alive
+      // timeout: close each as soon as it is idle.
+      const reaper = setInterval(() => app.server.closeIdleConnections?.(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reaper);
+      }
       await lastUsed.close();
     },
   };

@@ -1,6 +1,7 @@
 // The tokenhub command line: init, endpoint, account-key, serve's errors, --help, and graceful shutdown.
 import assert from 'assert';
 import fs from 'fs';
+import http from 'http';
 import net from 'net';
 import os from 'os';
 import path from 'path';
@@ -155,6 +156,41 @@ describe('tokenhub command line', function () {
     } finally {
       if (again) await again.stop();
       else await hub.stop();
+    }
+  });
+
+  it('SIGTERM while a request is in flight: that request is answered, new connections are refused, exit 0', async () => {
+    const hub = await startHub();
+    try {
+      const ws = await hub.init('inflight', ['chat-completions']);
+      const body = JSON.stringify({ name: 'late', endpoints: ['chat-completions'] });
+      // Send the headers and half the body, then SIGTERM, then the rest.
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request(`${hub.url}/v1/tokens`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ws.accountKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          hub.process.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(10)), 300);
+        }, 200);
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        hub.process.exitCode !== null ? resolve(hub.process.exitCode) : hub.process.once('exit', (code) => resolve(code)),
+      );
+      const res = await answer;
+      assert.strictEqual(res.status, 201, res.text);
+      assert.strictEqual(await exited, 0, 'exit code 0 (stop() would send a second signal, which forces exit 1)');
+      await assert.rejects(fetch(`${hub.url}/healthz`));
+    } finally {
+      await hub.stop();
     }
   });
 
