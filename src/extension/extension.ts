@@ -5,12 +5,15 @@ import { VsCodePrompter } from './flows/vscodePrompter';
 import { registerGuarded, reportError } from './commands/errorBoundary';
 import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
 import { insertIntoEnv } from './commands/envCommands';
+import { LeakCodeActions, leakCommandHandlers } from './commands/leakCommands';
 import { Services } from './commands/services';
 import { copyMaskedKeyCommand, copyTokenCommand, createTokenCommand, deleteTokenCommand, rotateTokenCommand } from './commands/tokenCommands';
 import { SecretClipboard } from './services/clipboard';
 import { ConnectionManager } from './services/connections';
 import { EnvFileService } from './services/envFiles';
 import { ExpiryMonitor } from './services/expiryMonitor';
+import { LeakGuard } from './services/leakGuard';
+import { TokenOwners } from './services/leakOwners';
 import { Logger } from './services/logger';
 import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
@@ -26,6 +29,7 @@ export interface TokenHubApi {
   secretStorage: vscode.SecretStorage;
   expiry: ExpiryMonitor;
   treeView: vscode.TreeView<TreeNode>;
+  leakGuard: LeakGuard;
   setPrompter(prompter: Prompter | undefined): void;
 }
 
@@ -53,6 +57,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
   );
   context.subscriptions.push(logger, connections, lists, tree, treeView, clipboard, expiry);
+  const leakGuard = new LeakGuard(settings, logger);
+  const tokenOwners = new TokenOwners(connections, lists, secrets, logger);
+  context.subscriptions.push(
+    leakGuard,
+    tokenOwners,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new LeakCodeActions(services, tokenOwners), {
+      providedCodeActionKinds: LeakCodeActions.kinds,
+    }),
+  );
 
   const updateMessage = () => {
     treeView.message = lists.filter ? vscode.l10n.t('Showing tokens whose name contains "{0}".', lists.filter) : undefined;
@@ -87,6 +100,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
   });
   command('tokenHub.showLog', () => logger.show());
+  // tokenHub.scanWorkspace and the leak guard's quick fixes.
+  for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id, handler);
 
   // Auto-refresh on the configured interval, restarted when the setting changes.
   let timer: NodeJS.Timeout | undefined;
@@ -114,8 +129,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   } catch (error) {
     reportError(services, 'Loading the saved hubs', error);
   }
-  if (connections.list().length === 0 && hasEnvironmentConnection()) {
+  if (connections.connected().length === 0 && hasEnvironmentConnection()) {
     // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them.
+    // Also when the saved hubs have no account key here (code-server keeps secrets per browser: the demo's URL opened
+    // in another browser), which would otherwise leave "Signed out" and a key that was never shown to anyone.
     // Failing here is not an error to shout about: the welcome view still offers the button and Sign In.
     // Not awaited, so activation does not wait on the network; the tree updates when the connection is made.
     void connectFromEnvironmentCommand(services).catch((error) => logger.warn(`Connecting with TOKENHUB_URL failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -128,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     secretStorage: context.secrets,
     expiry,
     treeView,
+    leakGuard,
     setPrompter: (prompter) => {
       prompts.current = prompter ?? realPrompter;
     },

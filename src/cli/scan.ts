@@ -1,0 +1,156 @@
+// tokenhub scan [PATH…]: the leak guard for the terminal and git hooks. Prints FILE:LINE:COLUMN and the masked key of
+// every Token Hub secret found (never the secret), exit code 1 when anything is found, 0 when clean, 2 on usage errors.
+import { execFile, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compileGitignores, GitignoreSource } from '../core/gitignore';
+import { scanText, TokenFinding } from '../core/scanner';
+import { maskToken } from '../core/token';
+import { command, parse } from './command';
+import { EXIT, UsageError } from './errors';
+
+const MAX_BYTES = 5 * 1024 * 1024;
+const IGNORE_MARKER = 'tokenhub-ignore';
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
+
+const HELP = `Usage: tokenhub scan [PATH…]
+
+Looks for Token Hub secrets (access tokens thub_…, account keys thak_…) in files and prints one line per finding:
+
+  src/config.ts:12:18: Token Hub access token thub_Ab12…x7Qa
+
+Only the masked key is printed, never the secret. A token is recognised by its checksum, so random text is
+practically never reported. A finding on a line holding "tokenhub-ignore", or on the line below one, is not reported.
+
+Without PATH, scans the files git would commit in the current folder: tracked files and untracked files that are
+not ignored (without git: every file, minus .gitignore rules). A FILE is always scanned; a FOLDER is walked, skipping
+.git, node_modules and the files git ignores. Binary files (holding a NUL byte) and files over 5 MB are skipped.
+
+As a pre-commit hook (.git/hooks/pre-commit, executable):
+
+  #!/bin/sh
+  git diff --cached --name-only -z --diff-filter=ACMR | xargs -0 -r tokenhub scan --
+
+Options:
+  -h, --help  show this help
+
+Exit codes:
+  0  no secret found
+  1  a secret was found, or a file could not be read
+  2  usage error (unknown option, a PATH that does not exist)
+`;
+
+export const scan = command('scan', 'look for Token Hub secrets in files (for a pre-commit hook)', HELP, async (argv) => {
+  const { positionals } = parse(argv, {}, { max: Number.MAX_SAFE_INTEGER });
+  const cwd = process.cwd();
+  let files: string[];
+  if (positionals.length === 0) files = (await gitCandidates(cwd)) ?? (await walk(cwd, '.'));
+  else {
+    files = [];
+    for (const given of positionals) {
+      let stat: fs.Stats;
+      try {
+        stat = await fs.promises.stat(given);
+      } catch {
+        throw new UsageError(`No such file or folder: ${given}`);
+      }
+      files.push(...(stat.isDirectory() ? await walk(cwd, given) : [given]));
+    }
+  }
+
+  let found = 0;
+  let filesWithFindings = 0;
+  let scanned = 0;
+  let unreadable = 0;
+  for (const file of [...new Set(files)]) {
+    let bytes: Buffer;
+    try {
+      const stat = await fs.promises.stat(file);
+      if (!stat.isFile() || stat.size > MAX_BYTES) continue;
+      bytes = await fs.promises.readFile(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && positionals.length === 0) continue; // deleted but still tracked
+      process.stderr.write(`tokenhub scan: cannot read ${file} (${code ?? 'error'}).\n`);
+      unreadable++;
+      continue;
+    }
+    if (bytes.includes(0)) continue;
+    scanned++;
+    if (!bytes.includes('thub_') && !bytes.includes('thak_')) continue;
+    let text = bytes.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const findings = withoutIgnored(text, scanText(text));
+    if (findings.length === 0) continue;
+    filesWithFindings++;
+    found += findings.length;
+    const lines = findings.map((finding) => `${file}:${finding.line + 1}:${finding.column + 1}: Token Hub ${finding.kind === 'account' ? 'account key' : 'access token'} ${maskToken(finding.token)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  if (found > 0) {
+    process.stderr.write(
+      `tokenhub scan: found ${found} Token Hub secret${found === 1 ? '' : 's'} in ${filesWithFindings} file${filesWithFindings === 1 ? '' : 's'}. ` +
+        'Move each one to an ignored .env file, and revoke it if it was shared (or committed).\n',
+    );
+    return EXIT.failure;
+  }
+  if (unreadable > 0) return EXIT.failure;
+  process.stderr.write(`tokenhub scan: no Token Hub secrets in ${scanned} file${scanned === 1 ? '' : 's'}.\n`);
+  return EXIT.ok;
+});
+
+/** The same rule as the extension: a finding on a line with the marker, or right below one, is not reported. */
+function withoutIgnored(text: string, findings: TokenFinding[]): TokenFinding[] {
+  if (!text.includes(IGNORE_MARKER)) return findings;
+  const lines = text.split(/\r\n|\r|\n/);
+  return findings.filter((finding) => !lines[finding.line].includes(IGNORE_MARKER) && !(finding.line > 0 && lines[finding.line - 1].includes(IGNORE_MARKER)));
+}
+
+/** `git ls-files --cached --others --exclude-standard` in `cwd` (paths relative to it); undefined without git. */
+function gitCandidates(cwd: string): Promise<string[] | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd, maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      resolve(stdout.split('\0').filter(Boolean));
+    });
+  });
+}
+
+/** Every file under `dir` (relative to `cwd`), skipping .git, node_modules, symbolic links and ignored files. */
+async function walk(cwd: string, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  const gitignores: GitignoreSource[] = [];
+  const visit = async (relative: string) => {
+    const absolute = path.resolve(cwd, dir, relative);
+    const entries = await fs.promises.readdir(absolute, { withFileTypes: true });
+    if (entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) {
+      gitignores.push({ dir: relative, text: await fs.promises.readFile(path.join(absolute, '.gitignore'), 'utf8') });
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) await visit(child);
+      else if (entry.isFile()) files.push(child);
+    }
+  };
+  await visit('');
+  const shown = (relative: string) => (dir === '.' ? relative : path.join(dir, relative));
+  const ignored = await gitIgnored(path.resolve(cwd, dir), files);
+  if (ignored) return files.filter((file) => !ignored.has(file)).map(shown);
+  const matcher = compileGitignores(gitignores);
+  return files.filter((file) => !matcher.isIgnored(file)).map(shown);
+}
+
+/** The subset git ignores (`git check-ignore --stdin`, tracked files never count); undefined without git. */
+function gitIgnored(root: string, relativePaths: string[]): Promise<Set<string> | undefined> {
+  if (relativePaths.length === 0) return Promise.resolve(new Set());
+  return new Promise((resolve) => {
+    const child = spawn('git', ['check-ignore', '--stdin', '-z'], { cwd: root, stdio: ['pipe', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', () => resolve(undefined));
+    child.stdin.on('error', () => undefined);
+    child.on('close', (code) => resolve(code === 0 || code === 1 ? new Set(Buffer.concat(chunks).toString('utf8').split('\0').filter(Boolean)) : undefined));
+    child.stdin.end(`${relativePaths.join('\0')}\0`);
+  });
+}

@@ -1,0 +1,319 @@
+// The leak guard's commands and quick fixes: scan the workspace; and on a finding, move the secret to .env and put
+// a reference in its place, revoke it through the hub, add the .env file to .gitignore, or ignore it here.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { HubError } from '../../api/client';
+import { findEnvVariable } from '../../core/env';
+import { referenceFor } from '../../core/envReference';
+import { scanText } from '../../core/scanner';
+import { ACCESS_TOKEN_PREFIX, maskToken, parseToken } from '../../core/token';
+import { validateEnvVariableName } from '../../core/validation';
+import { BACK } from '../flows/prompter';
+import { EnvTarget } from '../services/envFiles';
+import { EXPOSED_CODE, isEnvLikeFile, LEAK_SOURCE, LeakGuard, REVOKED_CODE, WorkspaceScanResult } from '../services/leakGuard';
+import { TokenOwner, TokenOwners } from '../services/leakOwners';
+import { UserFacingError } from './errorBoundary';
+import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from './leakEdits';
+import { Services } from './services';
+
+export const LEAK_COMMANDS = {
+  scanWorkspace: 'tokenHub.scanWorkspace',
+  moveToEnv: 'tokenHub.leakGuard.moveToEnv',
+  revoke: 'tokenHub.leakGuard.revoke',
+  ignoreHere: 'tokenHub.leakGuard.ignoreHere',
+  addToGitignore: 'tokenHub.leakGuard.addToGitignore',
+} as const;
+
+/** The command handlers, for extension.ts to register with registerGuarded. */
+export function leakCommandHandlers(services: Services, guard: LeakGuard, owners: TokenOwners): Record<string, (...args: unknown[]) => unknown> {
+  return {
+    [LEAK_COMMANDS.scanWorkspace]: () => scanWorkspaceCommand(services, guard),
+    [LEAK_COMMANDS.moveToEnv]: (uri, range) => moveToEnvCommand(services, guard, uri, range),
+    [LEAK_COMMANDS.revoke]: (uri, range) => revokeExposedTokenCommand(services, guard, owners, uri, range),
+    [LEAK_COMMANDS.ignoreHere]: (uri, range) => ignoreHereCommand(guard, uri, range),
+    [LEAK_COMMANDS.addToGitignore]: (uri) => addToGitignoreCommand(services, guard, uri),
+  };
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export async function scanWorkspaceCommand(services: Services, guard: LeakGuard): Promise<WorkspaceScanResult | undefined> {
+  if ((vscode.workspace.workspaceFolders ?? []).length === 0) {
+    throw new UserFacingError('Open a folder first: Token Hub scans the files of the open workspace.');
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Scanning the workspace for exposed Token Hub tokens', cancellable: true },
+    (progress, cancellation) => {
+      let shown = 0;
+      return guard.scanWorkspace((scanned, total) => {
+        const percent = Math.floor((scanned / Math.max(total, 1)) * 100);
+        if (percent > shown || scanned === total) {
+          progress.report({ increment: percent - shown, message: `${scanned} of ${total} files` });
+          shown = percent;
+        }
+      }, cancellation);
+    },
+  );
+  const prompter = services.prompts.current;
+  const showProblems = 'Show Problems';
+  const found = `${plural(result.findings, 'exposed token', 'exposed tokens')} in ${plural(result.filesWithFindings, 'file', 'files')}`;
+  let text: string;
+  if (result.cancelled) text = `Scan cancelled after ${plural(result.files, 'file', 'files')}: found ${found} so far.`;
+  else if (result.findings > 0) text = `Found ${found}.`;
+  else text = `No exposed Token Hub tokens found in ${plural(result.files, 'file', 'files')}.`;
+  const actions = result.findings > 0 ? [showProblems] : [];
+  void prompter
+    .message(text, { id: 'scanResult', severity: result.findings > 0 ? 'warning' : 'info' }, ...actions)
+    .then((choice) => choice === showProblems && vscode.commands.executeCommand('workbench.actions.view.problems'));
+  return result;
+}
+
+interface ExposedToken {
+  document: vscode.TextDocument;
+  secret: string;
+  range: vscode.Range;
+}
+
+/** The finding a command was invoked on: at `range` of `uri`, else under the cursor of the active editor. */
+async function exposedTokenAt(uriArg: unknown, rangeArg: unknown): Promise<ExposedToken> {
+  let document: vscode.TextDocument | undefined;
+  let position: vscode.Position | undefined;
+  if (uriArg instanceof vscode.Uri) {
+    document = await vscode.workspace.openTextDocument(uriArg);
+    if (rangeArg instanceof vscode.Range) position = rangeArg.start;
+  } else if (vscode.window.activeTextEditor) {
+    document = vscode.window.activeTextEditor.document;
+    position = vscode.window.activeTextEditor.selection.active;
+  }
+  if (!document) throw new UserFacingError('Open the file with the exposed token first.');
+  const findings = scanText(document.getText());
+  const at = position ? document.offsetAt(position) : -1;
+  const finding = findings.find((candidate) => candidate.index <= at && at <= candidate.index + candidate.length) ?? (position ? undefined : findings[0]);
+  if (!finding) throw new UserFacingError('There is no Token Hub secret at that place any more. Run the scan again.');
+  const range = new vscode.Range(finding.line, finding.column, finding.line, finding.column + finding.length);
+  return { document, secret: finding.token, range };
+}
+
+/** Finds the same secret again after questions were asked (the person may have edited the file meanwhile). */
+function relocate(document: vscode.TextDocument, secret: string, near: vscode.Range): vscode.Range {
+  const findings = scanText(document.getText()).filter((finding) => finding.token === secret);
+  if (findings.length === 0) throw new UserFacingError(`The token ${maskToken(secret)} is no longer in ${vscode.workspace.asRelativePath(document.uri)}.`);
+  const closest = findings.reduce((best, finding) => (Math.abs(finding.line - near.start.line) < Math.abs(best.line - near.start.line) ? finding : best));
+  return new vscode.Range(closest.line, closest.column, closest.line, closest.column + closest.length);
+}
+
+function folderOf(document: vscode.TextDocument): vscode.WorkspaceFolder {
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new UserFacingError('Open a folder first: Token Hub writes the token into that folder\'s .env file.');
+  return folder;
+}
+
+export interface MoveToEnvResult {
+  target: EnvTarget;
+  variable: string;
+  reference: string;
+  ignored: boolean;
+}
+
+/** Move to .env and replace with a reference. */
+export async function moveToEnvCommand(services: Services, guard: LeakGuard, uriArg?: unknown, rangeArg?: unknown): Promise<MoveToEnvResult | undefined> {
+  const { document, secret, range } = await exposedTokenAt(uriArg, rangeArg);
+  const prompter = services.prompts.current;
+  const masked = maskToken(secret);
+  const folder = folderOf(document);
+  const settings = services.settings.read(folder.uri);
+  const target: EnvTarget = { folder, relativePath: settings.envFile };
+  const title = `Move ${masked} to ${settings.envFile}`;
+  const envUri = services.envFiles.uriOf(target);
+  if (envUri.toString() === document.uri.toString()) {
+    throw new UserFacingError(`The token is in ${settings.envFile} already. Add the file to .gitignore instead.`);
+  }
+
+  const languageReference = (name: string) => referenceFor(document.languageId, name);
+  let variable = settings.envVariable;
+  let reference: string | undefined;
+  for (;;) {
+    const name = await prompter.askText({
+      id: 'envVariable',
+      title,
+      step: 1,
+      totalSteps: languageReference(variable) === undefined ? 2 : 1,
+      prompt: `The variable in ${settings.envFile} that will hold the token.`,
+      value: variable,
+      validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
+    });
+    if (name === undefined || name === BACK) return undefined;
+    variable = name.trim();
+    reference = languageReference(variable);
+    if (reference !== undefined) break;
+    const typed = await prompter.askText({
+      id: 'reference',
+      title,
+      step: 2,
+      totalSteps: 2,
+      prompt: `What to put in place of the token in this ${document.languageId} file, to read ${variable}.`,
+      value: `\${${variable}}`,
+      validate: (value) => {
+        if (value.trim() === '') return 'Enter the text that reads the variable, such as ${' + variable + '}.';
+        if (/[\r\n]/.test(value)) return 'Keep the reference on one line.';
+        if (scanText(value).length > 0) return 'The reference must not contain a secret.';
+        return undefined;
+      },
+    });
+    if (typed === undefined) return undefined;
+    if (typed === BACK) continue;
+    reference = typed.trim();
+    break;
+  }
+
+  const existing = findEnvVariable((await services.envFiles.read(envUri)).text, variable);
+  if (existing && existing.value !== secret) {
+    const replace = 'Replace';
+    const choice = await prompter.message(
+      `${variable} is already set in ${settings.envFile} (line ${existing.line + 1}). Replace its value with the token ${masked}?`,
+      { id: 'confirmReplace', modal: true, severity: 'warning', detail: 'The other lines of the file stay as they are.' },
+      replace,
+    );
+    if (choice !== replace) return undefined;
+  }
+
+  const where = relocate(document, secret, range);
+  await services.envFiles.setVariable(target, variable, secret);
+  const line = document.lineAt(where.start.line).text;
+  const replacement = referenceEdit(line, where.start.character, where.end.character, document.languageId, reference);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(document.uri, new vscode.Range(where.start.line, replacement.start, where.start.line, replacement.end), replacement.text);
+  if (document.languageId === 'python' && reference.startsWith('os.environ')) {
+    const importLine = pythonImportOsLine(document.getText());
+    if (importLine !== undefined) edit.insert(document.uri, new vscode.Position(importLine, 0), `import os${document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n'}`);
+  }
+  if (!(await vscode.workspace.applyEdit(edit))) {
+    throw new UserFacingError(`Token Hub wrote ${variable} to ${settings.envFile} but could not edit ${vscode.workspace.asRelativePath(document.uri)}. Replace the token with ${reference} by hand.`);
+  }
+  await guard.scanDocument(document);
+  services.logger.info(`Moved ${masked} from ${document.uri.fsPath} to ${settings.envFile} as ${variable}.`);
+
+  const ignored = await services.envFiles.isIgnored(target);
+  void prompter.message(`Moved the token ${masked} to ${settings.envFile} as ${variable}; the file now reads ${reference}. Save it to keep the change.`, { id: 'moved' });
+  if (!ignored) {
+    const add = 'Add to .gitignore';
+    void prompter
+      .message(`${settings.envFile} is not ignored by git, so the secret could be committed. Add it to .gitignore?`, { id: 'notIgnored', severity: 'warning' }, add)
+      .then(async (choice) => {
+        if (choice !== add) return;
+        await services.envFiles.addToGitignore(target);
+        guard.forgetIgnores();
+      });
+  }
+  return { target, variable, reference, ignored };
+}
+
+/** Revoke this token: only for an access token of a connected workspace, after a modal confirmation. */
+export async function revokeExposedTokenCommand(
+  services: Services,
+  guard: LeakGuard,
+  owners: TokenOwners,
+  uriArg?: unknown,
+  rangeArg?: unknown,
+): Promise<boolean> {
+  const { secret } = await exposedTokenAt(uriArg, rangeArg);
+  const masked = maskToken(secret);
+  const owner: TokenOwner | undefined = await owners.find(secret, true);
+  if (!owner) {
+    throw new UserFacingError(
+      `Token Hub found no token ${masked} in the workspaces you are signed in to (or could not reach their hubs: see the log), so it cannot revoke it. Ask its owner to.`,
+    );
+  }
+  const { connection, token } = owner;
+  const revoke = 'Revoke Token';
+  const choice = await services.prompts.current.message(
+    `Revoke the token "${token.name}" (${masked}) of ${connection.workspaceName}?`,
+    { id: 'confirmRevoke', modal: true, severity: 'warning', detail: 'Every program using it stops working at once. This cannot be undone.' },
+    revoke,
+  );
+  if (choice !== revoke) return false;
+  try {
+    await services.connections.clientOf(connection).deleteToken(token.id);
+  } catch (error) {
+    if (!(error instanceof HubError && error.status === 404)) throw error;
+    // Already gone: forgetting it here is still right.
+  }
+  await services.secrets.delete(connection.id, token.id);
+  services.lists.invalidate(connection);
+  owners.forget();
+  await guard.markRevoked(secret);
+  services.logger.info(`Revoked token "${token.name}" (${masked}) in "${connection.workspaceName}" from the leak guard.`);
+  void services.prompts.current.message(`Revoked "${token.name}" (${masked}). Programs that still use it are now refused; remove it from the file.`, { id: 'revoked' });
+  return true;
+}
+
+/** The language whose comments mark "ignore here": a .env file takes `#` whatever VS Code calls its language. */
+function markerLanguageOf(document: vscode.TextDocument): string {
+  return /^\.env(?:\..*)?$/i.test(path.basename(document.uri.fsPath)) ? 'dotenv' : document.languageId;
+}
+
+/** Ignore here: a `tokenhub-ignore` comment on the line above the finding. */
+export async function ignoreHereCommand(guard: LeakGuard, uriArg?: unknown, rangeArg?: unknown): Promise<boolean> {
+  const { document, range } = await exposedTokenAt(uriArg, rangeArg);
+  const line = document.lineAt(range.start.line);
+  const marker = ignoreMarkerLine(markerLanguageOf(document), line.text.slice(0, line.firstNonWhitespaceCharacterIndex));
+  if (marker === undefined) throw new UserFacingError(`A ${document.languageId} file has no comments, so the token cannot be ignored there. Move it to .env instead.`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(document.uri, new vscode.Position(range.start.line, 0), `${marker}${document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n'}`);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new UserFacingError(`Token Hub could not edit ${vscode.workspace.asRelativePath(document.uri)}.`);
+  await guard.scanDocument(document);
+  return true;
+}
+
+/** For a .env file git does not ignore: add it to the folder's .gitignore. */
+export async function addToGitignoreCommand(services: Services, guard: LeakGuard, uriArg?: unknown): Promise<boolean> {
+  const uri = uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
+  const folder = uri && vscode.workspace.getWorkspaceFolder(uri);
+  if (!uri || !folder) throw new UserFacingError('Only a file inside the open folder can be added to its .gitignore.');
+  const relativePath = vscode.workspace.asRelativePath(uri, false);
+  await services.envFiles.addToGitignore({ folder, relativePath });
+  guard.forgetIgnores();
+  await guard.rescanReported();
+  void services.prompts.current.message(`Added ${relativePath} to .gitignore.`, { id: 'gitignored' });
+  return true;
+}
+
+/** Quick fixes on the leak guard's diagnostics. */
+export class LeakCodeActions implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(
+    private readonly services: Services,
+    private readonly owners: TokenOwners,
+  ) {}
+
+  async provideCodeActions(document: vscode.TextDocument, _range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
+    const ours = context.diagnostics.filter((diagnostic) => diagnostic.source === LEAK_SOURCE && (diagnostic.code === EXPOSED_CODE || diagnostic.code === REVOKED_CODE));
+    const actions: vscode.CodeAction[] = [];
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    const envFile = isEnvLikeFile(document.uri.fsPath, this.services.settings.read(document.uri).envFile, folder?.uri.fsPath);
+    for (const diagnostic of ours) {
+      const secret = document.getText(diagnostic.range);
+      const parsed = parseToken(secret);
+      if (!parsed) continue; // the text has changed since
+      const suffix = ours.length > 1 ? ` (${maskToken(secret)})` : '';
+      const args = [document.uri, diagnostic.range];
+      const action = (title: string, command: string, preferred = false) => {
+        const codeAction = new vscode.CodeAction(title + suffix, vscode.CodeActionKind.QuickFix);
+        codeAction.diagnostics = [diagnostic];
+        codeAction.isPreferred = preferred;
+        codeAction.command = { title: title + suffix, command, arguments: args };
+        actions.push(codeAction);
+      };
+      if (envFile && folder) action('Add this file to .gitignore', LEAK_COMMANDS.addToGitignore, true);
+      else if (folder || vscode.workspace.workspaceFolders?.length) action('Move to .env and replace with a reference', LEAK_COMMANDS.moveToEnv, true);
+      if (parsed.prefix === ACCESS_TOKEN_PREFIX && diagnostic.code === EXPOSED_CODE && (await this.owners.find(secret))) {
+        action('Revoke this token', LEAK_COMMANDS.revoke);
+      }
+      if (ignoreMarkerLine(markerLanguageOf(document), '') !== undefined) action('Ignore here', LEAK_COMMANDS.ignoreHere);
+    }
+    return actions;
+  }
+}

@@ -1,0 +1,399 @@
+// The leak guard: Token Hub secrets where git would commit them, as warnings in the Problems panel. Open files are
+// scanned as they change (debounced, when tokenHub.scanOnType is on), on open and on save; the workspace scan reads
+// every file git would commit. A file git ignores is never reported (an ignored .env is where a secret belongs).
+// Secrets stay out of every message and log line: findings are named by their masked key.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { scanText, TokenFinding } from '../../core/scanner';
+import { maskToken } from '../../core/token';
+import { ignoredAmong } from './leakGuardIgnores';
+import { Logger } from './logger';
+import { SettingsService } from './settings';
+
+export const LEAK_SOURCE = 'Token Hub';
+/** Diagnostic codes: an exposed secret, and one that has since been revoked (still in the text). */
+export const EXPOSED_CODE = 'exposed-token';
+export const REVOKED_CODE = 'revoked-token';
+/** A finding on a line holding this marker, or on the line below it, is not reported. */
+export const IGNORE_MARKER = 'tokenhub-ignore';
+/** Larger files (and files holding a NUL byte) are not scanned. */
+export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
+export const TYPE_DEBOUNCE_MS = 300;
+const IGNORED_CACHE_MS = 30_000;
+const READ_CONCURRENCY = 16;
+
+/** The findings of `scanText` minus those a `tokenhub-ignore` marker (on their line or the line above) silences. */
+export function exposedFindings(text: string): TokenFinding[] {
+  const findings = scanText(text);
+  if (findings.length === 0 || !text.includes(IGNORE_MARKER)) return findings;
+  return findings.filter((finding) => {
+    const lineStart = finding.index - finding.column;
+    const lineEnd = lineEndAt(text, finding.index);
+    if (text.slice(lineStart, lineEnd).includes(IGNORE_MARKER)) return false;
+    if (lineStart === 0) return true;
+    // The previous line: back over its line ending (LF, CRLF or a lone CR), then to its start.
+    let end = lineStart - 1;
+    if (text.charCodeAt(end) === 10 && text.charCodeAt(end - 1) === 13) end--;
+    let start = end;
+    while (start > 0 && text.charCodeAt(start - 1) !== 10 && text.charCodeAt(start - 1) !== 13) start--;
+    return !text.slice(start, end).includes(IGNORE_MARKER);
+  });
+}
+
+function lineEndAt(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
+}
+
+/** `.env`, `.env.local`, `config/.env.production`, or the configured env file. */
+export function isEnvLikeFile(fsPath: string, configuredRelative: string | undefined, folder: string | undefined): boolean {
+  if (/^\.env(?:\..*)?$/i.test(path.basename(fsPath))) return true;
+  if (!configuredRelative || !folder) return false;
+  return path.resolve(folder, configuredRelative) === path.resolve(fsPath);
+}
+
+export interface LeakDiagnosticOptions {
+  revoked: boolean;
+  /** The file is a .env file git does not ignore: the fix is .gitignore, not moving the secret. */
+  envFile: boolean;
+}
+
+/** The one wording of a finding: masked, saying what to do. */
+export function leakMessage(finding: Pick<TokenFinding, 'token' | 'kind'>, options: LeakDiagnosticOptions): string {
+  const masked = maskToken(finding.token);
+  const what = finding.kind === 'account' ? 'account key' : 'access token';
+  if (options.revoked) return `This file contains the revoked Token Hub ${what} ${masked}. It no longer works: remove it from the file.`;
+  if (options.envFile) {
+    return `This file contains the Token Hub ${what} ${masked}, and git does not ignore the file. Add it to .gitignore, or revoke the ${finding.kind === 'account' ? 'key' : 'token'} if it was shared.`;
+  }
+  if (finding.kind === 'account') {
+    return `This file contains the Token Hub account key ${masked}. Move it to .env, or revoke it (tokenhub account-key revoke) if it was shared.`;
+  }
+  return `This file contains the Token Hub access token ${masked}. Move it to .env, or revoke it if it was shared.`;
+}
+
+export interface WorkspaceScanResult {
+  /** Files read and scanned. */
+  files: number;
+  filesWithFindings: number;
+  findings: number;
+  /** Files git ignores (not read). */
+  ignored: number;
+  /** Binary files, files over 5 MB, unreadable files. */
+  skipped: number;
+  cancelled: boolean;
+  milliseconds: number;
+}
+
+function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export class LeakGuard implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('tokenHub.leaks');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped by every scan of a file, so a slower earlier scan never overwrites a later one. */
+  private readonly generations = new Map<string, number>();
+  private readonly ignoredCache = new Map<string, { at: number; ignored: Promise<boolean> }>();
+  /** sha256 of secrets revoked in this session: their diagnostics say so. Never the secrets themselves. */
+  private readonly revoked = new Set<string>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly updated = new vscode.EventEmitter<vscode.Uri>();
+  /** After the diagnostics of a file were set (for tests and measurements). */
+  readonly onDidUpdate = this.updated.event;
+
+  constructor(
+    private readonly settings: SettingsService,
+    private readonly logger: Logger,
+  ) {
+    const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
+    const rulesChanged = () => {
+      this.forgetIgnores();
+      this.rescanOpenDocuments();
+    };
+    this.subscriptions.push(
+      this.collection,
+      this.updated,
+      gitignores,
+      gitignores.onDidChange(rulesChanged),
+      gitignores.onDidCreate(rulesChanged),
+      gitignores.onDidDelete(rulesChanged),
+      vscode.workspace.onDidOpenTextDocument((document) => this.schedule(document, 0)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.contentChanges.length === 0 || !this.settings.read(event.document.uri).scanOnType) return;
+        this.schedule(event.document, TYPE_DEBOUNCE_MS);
+      }),
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        this.ignoredCache.delete(document.uri.fsPath);
+        this.schedule(document, 0);
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => this.closed(document)),
+      vscode.workspace.onDidDeleteFiles((event) => event.files.forEach((uri) => this.forget(uri))),
+      this.settings.onDidChange((event) => {
+        if (event.affectsConfiguration('tokenHub.envFile')) this.rescanOpenDocuments();
+      }),
+    );
+    this.rescanOpenDocuments();
+  }
+
+  /** The current diagnostics of a file. */
+  diagnosticsOf(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.collection.get(uri) ?? [];
+  }
+
+  /** Scans an open document now (cancelling a pending debounced scan) and sets its diagnostics. */
+  async scanDocument(document: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]> {
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.delete(key);
+    const generation = this.nextGeneration(key);
+    const text = document.getText();
+    let diagnostics: vscode.Diagnostic[] = [];
+    try {
+      diagnostics = text.length > MAX_SCAN_BYTES ? [] : await this.diagnosticsFor(document.uri, text);
+    } catch (error) {
+      this.logger.error(`Scanning ${document.uri.fsPath} for exposed tokens failed`, error);
+    }
+    if (this.generations.get(key) !== generation) return this.diagnosticsOf(document.uri);
+    this.set(document.uri, diagnostics);
+    return diagnostics;
+  }
+
+  /** Scans the file as it is on disk (binary and huge files count as clean). */
+  async scanFile(uri: vscode.Uri): Promise<readonly vscode.Diagnostic[]> {
+    const key = uri.toString();
+    const generation = this.nextGeneration(key);
+    const read = await readScannable(uri.fsPath);
+    let diagnostics: vscode.Diagnostic[] = [];
+    if (read.text !== undefined && read.mayHoldToken) {
+      try {
+        diagnostics = await this.diagnosticsFor(uri, read.text);
+      } catch (error) {
+        this.logger.error(`Scanning ${uri.fsPath} for exposed tokens failed`, error);
+      }
+    }
+    if (this.generations.get(key) !== generation) return this.diagnosticsOf(uri);
+    this.set(uri, diagnostics);
+    return diagnostics;
+  }
+
+  /** true when git (or, without git, the .gitignore rules) ignores the file; cached for a short while. */
+  isIgnored(uri: vscode.Uri): Promise<boolean> {
+    const cached = this.ignoredCache.get(uri.fsPath);
+    if (cached && Date.now() - cached.at < IGNORED_CACHE_MS) return cached.ignored;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const root = folder ? folder.uri.fsPath : path.dirname(uri.fsPath);
+    const relative = path.relative(root, uri.fsPath).split(path.sep).join('/');
+    const ignored = ignoredAmong(root, [relative]).then((set) => set.has(relative));
+    this.ignoredCache.set(uri.fsPath, { at: Date.now(), ignored });
+    return ignored;
+  }
+
+  forgetIgnores(): void {
+    this.ignoredCache.clear();
+  }
+
+  /** A secret revoked through the hub: its diagnostics say so from now on (they stay until the text is fixed). */
+  async markRevoked(secret: string): Promise<void> {
+    this.revoked.add(secretHash(secret));
+    await this.rescanReported();
+  }
+
+  isRevoked(secret: string): boolean {
+    return this.revoked.has(secretHash(secret));
+  }
+
+  /** Scans again every file that has diagnostics now (open ones from the editor, others from disk). */
+  async rescanReported(): Promise<void> {
+    const reported: vscode.Uri[] = [];
+    this.collection.forEach((uri) => {
+      reported.push(uri);
+    });
+    await Promise.all(reported.map((uri) => this.rescan(uri)));
+  }
+
+  /**
+   * Every file of the workspace git would commit: `files.exclude` applies, git-ignored files are skipped (one
+   * `git check-ignore --stdin` per folder, the .gitignore rules without git), binary and huge files are skipped.
+   * Diagnostics appear as files are read; those of files that are gone or now ignored are cleared at the end.
+   */
+  async scanWorkspace(
+    progress?: (scanned: number, total: number) => void,
+    cancellation?: vscode.CancellationToken,
+  ): Promise<WorkspaceScanResult> {
+    const started = performance.now();
+    this.forgetIgnores();
+    const result: WorkspaceScanResult = { files: 0, filesWithFindings: 0, findings: 0, ignored: 0, skipped: 0, cancelled: false, milliseconds: 0 };
+    const found = (await vscode.workspace.findFiles('**/*', undefined, undefined, cancellation)).filter((uri) => uri.scheme === 'file');
+
+    const byRoot = new Map<string, Array<{ uri: vscode.Uri; relative: string }>>();
+    for (const uri of found) {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      const root = folder ? folder.uri.fsPath : path.dirname(uri.fsPath);
+      const relative = path.relative(root, uri.fsPath).split(path.sep).join('/');
+      let files = byRoot.get(root);
+      if (!files) byRoot.set(root, (files = []));
+      files.push({ uri, relative });
+    }
+    const toScan: vscode.Uri[] = [];
+    for (const [root, files] of byRoot) {
+      if (cancellation?.isCancellationRequested) break;
+      const ignored = await ignoredAmong(root, files.map((file) => file.relative));
+      for (const file of files) {
+        if (ignored.has(file.relative)) result.ignored++;
+        else toScan.push(file.uri);
+      }
+    }
+
+    const open = new Map(vscode.workspace.textDocuments.map((document) => [document.uri.toString(), document]));
+    const scanned = new Set<string>();
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < toScan.length && !cancellation?.isCancellationRequested) {
+        const uri = toScan[next++];
+        const key = uri.toString();
+        const generation = this.nextGeneration(key);
+        const document = open.get(key);
+        let text: string | undefined;
+        let mayHoldToken = true;
+        if (document && !document.isClosed) text = document.getText();
+        else ({ text, mayHoldToken } = await readScannable(uri.fsPath));
+        if (text === undefined || text.length > MAX_SCAN_BYTES) result.skipped++;
+        else {
+          result.files++;
+          const findings = mayHoldToken ? exposedFindings(text) : [];
+          if (findings.length > 0) {
+            result.findings += findings.length;
+            result.filesWithFindings++;
+          }
+          if (this.generations.get(key) === generation) this.set(uri, this.toDiagnostics(uri, findings));
+        }
+        scanned.add(key);
+        progress?.(++done, toScan.length);
+      }
+    };
+    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+    result.cancelled = cancellation?.isCancellationRequested === true;
+
+    if (!result.cancelled) {
+      // Files reported before but not part of this scan (deleted, excluded, now ignored), unless open in an editor.
+      const stale: vscode.Uri[] = [];
+      this.collection.forEach((uri) => {
+        if (!scanned.has(uri.toString()) && !open.has(uri.toString())) stale.push(uri);
+      });
+      stale.forEach((uri) => this.forget(uri));
+    }
+    result.milliseconds = performance.now() - started;
+    this.logger.info(
+      `Workspace scan${result.cancelled ? ' (cancelled)' : ''}: ${result.findings} exposed token(s) in ${result.filesWithFindings} of ${result.files} file(s), ` +
+        `${result.ignored} ignored by git, ${result.skipped} skipped, ${Math.round(result.milliseconds)} ms.`,
+    );
+    return result;
+  }
+
+  private async diagnosticsFor(uri: vscode.Uri, text: string): Promise<vscode.Diagnostic[]> {
+    const findings = exposedFindings(text);
+    if (findings.length === 0 || (await this.isIgnored(uri))) return [];
+    return this.toDiagnostics(uri, findings);
+  }
+
+  private toDiagnostics(uri: vscode.Uri, findings: TokenFinding[]): vscode.Diagnostic[] {
+    if (findings.length === 0) return [];
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const envFile = isEnvLikeFile(uri.fsPath, this.settings.read(uri).envFile, folder?.uri.fsPath);
+    return findings.map((finding) => {
+      const revoked = finding.kind === 'access' && this.revoked.has(secretHash(finding.token));
+      const range = new vscode.Range(finding.line, finding.column, finding.line, finding.column + finding.length);
+      const diagnostic = new vscode.Diagnostic(range, leakMessage(finding, { revoked, envFile }), vscode.DiagnosticSeverity.Warning);
+      diagnostic.source = LEAK_SOURCE;
+      diagnostic.code = revoked ? REVOKED_CODE : EXPOSED_CODE;
+      return diagnostic;
+    });
+  }
+
+  private schedule(document: vscode.TextDocument, delay: number): void {
+    if (document.uri.scheme !== 'file') return;
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!document.isClosed) void this.scanDocument(document);
+      }, delay),
+    );
+  }
+
+  /**
+   * A closed file is judged by what is on disk: a token saved into it (or found by the workspace scan) stays
+   * reported; one only typed and never saved goes with the buffer.
+   */
+  private closed(document: vscode.TextDocument): void {
+    if (document.uri.scheme !== 'file') return;
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.delete(key);
+    void this.scanFile(document.uri);
+  }
+
+  private rescan(uri: vscode.Uri): Promise<unknown> {
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString());
+    return document && !document.isClosed ? this.scanDocument(document) : this.scanFile(uri);
+  }
+
+  private rescanOpenDocuments(): void {
+    for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+  }
+
+  private forget(uri: vscode.Uri): void {
+    this.nextGeneration(uri.toString());
+    this.collection.delete(uri);
+    this.updated.fire(uri);
+  }
+
+  private set(uri: vscode.Uri, diagnostics: vscode.Diagnostic[]): void {
+    if (diagnostics.length > 0) this.collection.set(uri, diagnostics);
+    else if (this.collection.has(uri)) this.collection.delete(uri);
+    this.updated.fire(uri);
+  }
+
+  private nextGeneration(key: string): number {
+    const generation = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, generation);
+    return generation;
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+/**
+ * A file's text when it is worth scanning: undefined for files over 5 MB, holding a NUL byte, or unreadable.
+ * `mayHoldToken` is false when the bytes hold no `thub_`/`thak_` at all (then the text is not even decoded).
+ */
+export async function readScannable(fsPath: string): Promise<{ text: string | undefined; mayHoldToken: boolean }> {
+  try {
+    const stat = await fs.promises.stat(fsPath);
+    if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
+    const bytes = await fs.promises.readFile(fsPath);
+    if (bytes.includes(0)) return { text: undefined, mayHoldToken: false };
+    if (!bytes.includes('thub_') && !bytes.includes('thak_')) return { text: '', mayHoldToken: false };
+    const text = bytes.toString('utf8');
+    // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
+  } catch {
+    return { text: undefined, mayHoldToken: false };
+  }
+}
