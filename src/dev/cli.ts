@@ -1,20 +1,26 @@
 // Developer tools (bundled to dist/dev.js): `node dist/dev.js <command>`.
-//   start                 the demo: the hub and VS Code with the extension (not ready yet)
+//   start                 the demo: a hub with a demo workspace, and VS Code with the extension connected to it
 //   install-code-server   install code-server (VS Code 1.100.3) into .vscode-test/code-server; fast when installed
 //   code-server [folder]  run that code-server on a free loopback port with the extension loaded from this repository
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
+import { StartError, runStart } from './start';
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   start: {
-    summary: 'run the product: a hub and VS Code with the extension (not ready yet)',
-    run: async () => {
-      console.error('`npm start` is not ready yet: the product is still being built.');
-      return 1;
+    summary: 'run the product: a hub (demo workspace, .tokenhub/) and VS Code with the extension connected to it',
+    run: async (args) => {
+      try {
+        return await runStart(args);
+      } catch (error) {
+        if (!(error instanceof StartError)) throw error;
+        console.error(`npm start: ${error.message}`);
+        return 1;
+      }
     },
   },
   'install-code-server': {
