@@ -4,13 +4,12 @@ import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileGitignores, GitignoreSource } from '../core/gitignore';
-import { scanText, TokenFinding } from '../core/scanner';
+import { exposedFindings } from '../core/scanner';
 import { maskToken } from '../core/token';
 import { command, parse } from './command';
 import { EXIT, UsageError } from './errors';
 
 const MAX_BYTES = 5 * 1024 * 1024;
-const IGNORE_MARKER = 'tokenhub-ignore';
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
 const HELP = `Usage: tokenhub scan [PATH…]
@@ -80,7 +79,7 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
     if (!bytes.includes('thub_') && !bytes.includes('thak_')) continue;
     let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const findings = withoutIgnored(text, scanText(text));
+    const findings = exposedFindings(text);
     if (findings.length === 0) continue;
     filesWithFindings++;
     found += findings.length;
@@ -99,13 +98,6 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
   process.stderr.write(`tokenhub scan: no Token Hub secrets in ${scanned} file${scanned === 1 ? '' : 's'}.\n`);
   return EXIT.ok;
 });
-
-/** The same rule as the extension: a finding on a line with the marker, or right below one, is not reported. */
-function withoutIgnored(text: string, findings: TokenFinding[]): TokenFinding[] {
-  if (!text.includes(IGNORE_MARKER)) return findings;
-  const lines = text.split(/\r\n|\r|\n/);
-  return findings.filter((finding) => !lines[finding.line].includes(IGNORE_MARKER) && !(finding.line > 0 && lines[finding.line - 1].includes(IGNORE_MARKER)));
-}
 
 /** `git ls-files --cached --others --exclude-standard` in `cwd` (paths relative to it); undefined without git. */
 function gitCandidates(cwd: string): Promise<string[] | undefined> {

@@ -147,3 +147,35 @@ export function pseudoRandomBase64(
   parts.push(text.slice(cursor));
   return parts.join('');
 }
+
+/** A finding on a line holding this marker, or on the line right below one, is not reported. */
+export const IGNORE_MARKER = 'tokenhub-ignore';
+
+/**
+ * The findings of `scanText` minus those a `tokenhub-ignore` marker (on their line or the line above) silences:
+ * the one rule shared by the editor's diagnostics and `tokenhub scan`.
+ */
+export function exposedFindings(text: string): TokenFinding[] {
+  const findings = scanText(text);
+  if (findings.length === 0 || !text.includes(IGNORE_MARKER)) return findings;
+  return findings.filter((finding) => {
+    const lineStart = finding.index - finding.column;
+    const lineEnd = lineEndAt(text, finding.index);
+    if (text.slice(lineStart, lineEnd).includes(IGNORE_MARKER)) return false;
+    if (lineStart === 0) return true;
+    // The previous line: back over its line ending (LF, CRLF or a lone CR), then to its start.
+    let end = lineStart - 1;
+    if (text.charCodeAt(end) === 10 && text.charCodeAt(end - 1) === 13) end--;
+    let start = end;
+    while (start > 0 && text.charCodeAt(start - 1) !== 10 && text.charCodeAt(start - 1) !== 13) start--;
+    return !text.slice(start, end).includes(IGNORE_MARKER);
+  });
+}
+
+function lineEndAt(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
+}

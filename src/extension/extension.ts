@@ -137,6 +137,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     // Not awaited, so activation does not wait on the network; the tree updates when the connection is made.
     void connectFromEnvironmentCommand(services).catch((error) => logger.warn(`Connecting with TOKENHUB_URL failed: ${error instanceof Error ? error.message : String(error)}`));
   }
+  // The first page of each connection, in the background, so expiry warnings show without opening the view.
+  for (const connection of connections.connected()) void lists.ensureLoaded(connection);
   logger.info(`Token Hub activated with ${connections.list().length} saved connection(s).`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, checksumOf, generateToken } from '../../src/core/token';
-import { TokenFinding, benchmarkScan, pseudoRandomBase64, scanText } from '../../src/core/scanner';
+import { TokenFinding, benchmarkScan, exposedFindings, pseudoRandomBase64, scanText } from '../../src/core/scanner';
 
 const access = generateToken(ACCESS_TOKEN_PREFIX);
 const access2 = generateToken(ACCESS_TOKEN_PREFIX);
@@ -210,5 +210,21 @@ describe('scanner: scanText', () => {
     const result = benchmarkScan(10 * 1024 * 1024, planted);
     assert.strictEqual(result.findings, 100);
     console.log(`      scanText: ${(result.bytes / 1024 / 1024).toFixed(1)} MB in ${result.milliseconds.toFixed(1)} ms`);
+  });
+});
+
+describe('exposedFindings (the tokenhub-ignore rule)', () => {
+  const token = generateToken(ACCESS_TOKEN_PREFIX);
+  const names = (text: string) => exposedFindings(text).map((finding) => finding.line);
+
+  it('silences a token on a marked line or right below a marker, across line endings', () => {
+    assert.deepStrictEqual(names(`a = "${token}" // tokenhub-ignore\n`), []);
+    assert.deepStrictEqual(names(`# tokenhub-ignore\r\nb = "${token}"\r\n`), []);
+    assert.deepStrictEqual(names(`// tokenhub-ignore\rc = "${token}"`), []);
+  });
+
+  it('reports a token two lines below a marker, or with no marker at all', () => {
+    assert.deepStrictEqual(names(`// tokenhub-ignore\n\nd = "${token}"\n`), [2]);
+    assert.deepStrictEqual(names(`e = "${token}"\n`), [0]);
   });
 });

@@ -6,7 +6,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { scanText, TokenFinding } from '../../core/scanner';
+import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
 import { maskToken } from '../../core/token';
 import { ignoredAmong } from './leakGuardIgnores';
 import { Logger } from './logger';
@@ -16,39 +16,13 @@ export const LEAK_SOURCE = 'Token Hub';
 /** Diagnostic codes: an exposed secret, and one that has since been revoked (still in the text). */
 export const EXPOSED_CODE = 'exposed-token';
 export const REVOKED_CODE = 'revoked-token';
-/** A finding on a line holding this marker, or on the line below it, is not reported. */
-export const IGNORE_MARKER = 'tokenhub-ignore';
 /** Larger files (and files holding a NUL byte) are not scanned. */
 export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
 export const TYPE_DEBOUNCE_MS = 300;
 const IGNORED_CACHE_MS = 30_000;
 const READ_CONCURRENCY = 16;
 
-/** The findings of `scanText` minus those a `tokenhub-ignore` marker (on their line or the line above) silences. */
-export function exposedFindings(text: string): TokenFinding[] {
-  const findings = scanText(text);
-  if (findings.length === 0 || !text.includes(IGNORE_MARKER)) return findings;
-  return findings.filter((finding) => {
-    const lineStart = finding.index - finding.column;
-    const lineEnd = lineEndAt(text, finding.index);
-    if (text.slice(lineStart, lineEnd).includes(IGNORE_MARKER)) return false;
-    if (lineStart === 0) return true;
-    // The previous line: back over its line ending (LF, CRLF or a lone CR), then to its start.
-    let end = lineStart - 1;
-    if (text.charCodeAt(end) === 10 && text.charCodeAt(end - 1) === 13) end--;
-    let start = end;
-    while (start > 0 && text.charCodeAt(start - 1) !== 10 && text.charCodeAt(start - 1) !== 13) start--;
-    return !text.slice(start, end).includes(IGNORE_MARKER);
-  });
-}
-
-function lineEndAt(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return i;
-  }
-  return text.length;
-}
+export { exposedFindings, IGNORE_MARKER };
 
 /** `.env`, `.env.local`, `config/.env.production`, or the configured env file. */
 export function isEnvLikeFile(fsPath: string, configuredRelative: string | undefined, folder: string | undefined): boolean {
