@@ -8,15 +8,20 @@ function plural(count: number, unit: string): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
-/** "just now", "5 minutes", "3 hours", "2 days", "4 months", "1 year": the span between two instants. */
-export function describeSpan(ms: number): string {
+/**
+ * "less than a minute", "5 minutes", "3 hours", "2 days", "4 months", "1 year": the span between two instants.
+ * Spans in the past round down ("used 3 days ago" until the fourth day); spans ahead round to the nearest unit, so a
+ * token created for 7 days reads "expires in 7 days" rather than 6.
+ */
+export function describeSpan(ms: number, rounding: 'down' | 'nearest' = 'down'): string {
   const abs = Math.abs(ms);
+  const count = (unit: number) => Math.max(1, rounding === 'down' ? Math.floor(abs / unit) : Math.round(abs / unit));
   if (abs < MINUTE) return 'less than a minute';
-  if (abs < HOUR) return plural(Math.floor(abs / MINUTE), 'minute');
-  if (abs < DAY) return plural(Math.floor(abs / HOUR), 'hour');
-  if (abs < 60 * DAY) return plural(Math.floor(abs / DAY), 'day');
-  if (abs < 365 * DAY) return plural(Math.floor(abs / (30 * DAY)), 'month');
-  return plural(Math.floor(abs / (365 * DAY)), 'year');
+  if (abs < HOUR) return plural(count(MINUTE), 'minute');
+  if (abs < DAY) return plural(count(HOUR), 'hour');
+  if (abs < 60 * DAY) return plural(count(DAY), 'day');
+  if (abs < 365 * DAY) return plural(count(30 * DAY), 'month');
+  return plural(count(365 * DAY), 'year');
 }
 
 export function describeLastUsed(lastUsedAt: string | null, now = Date.now()): string {
@@ -28,11 +33,17 @@ export function describeLastUsed(lastUsedAt: string | null, now = Date.now()): s
 
 export type ExpiryState = 'active' | 'expiring' | 'expired' | 'never';
 
-export function expiryState(expiresAt: string | null, warningDays: number, now = Date.now()): ExpiryState {
+/**
+ * "expiring" once a token is inside the warning window and past half its life: a token created for 7 days is not
+ * flagged the moment it is made (with the default 7-day window), but a 30-day token is, 7 days before it ends.
+ */
+export function expiryState(expiresAt: string | null, warningDays: number, now = Date.now(), createdAt?: string): ExpiryState {
   if (!expiresAt) return 'never';
-  const remaining = Date.parse(expiresAt) - now;
+  const end = Date.parse(expiresAt);
+  const remaining = end - now;
   if (remaining <= 0) return 'expired';
-  if (remaining <= warningDays * DAY) return 'expiring';
+  const lifetime = createdAt ? end - Date.parse(createdAt) : Infinity;
+  if (remaining <= warningDays * DAY && remaining <= lifetime / 2) return 'expiring';
   return 'active';
 }
 
@@ -40,7 +51,7 @@ export function describeExpiry(expiresAt: string | null, now = Date.now()): stri
   if (!expiresAt) return 'never expires';
   const remaining = Date.parse(expiresAt) - now;
   if (remaining <= 0) return `expired ${describeSpan(remaining)} ago`;
-  return `expires in ${describeSpan(remaining)}`;
+  return `expires in ${describeSpan(remaining, 'nearest')}`;
 }
 
 /** An ISO instant `days` from `now`, for expiry choices. */

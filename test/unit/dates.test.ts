@@ -44,9 +44,19 @@ describe('relative dates', () => {
     assert.equal(expiryState(ahead(HOUR), 0, NOW), 'active', 'a zero window never warns');
   });
 
+  it('does not flag a token as expiring until it is past half its life', () => {
+    const createdNow = new Date(NOW).toISOString();
+    assert.equal(expiryState(ahead(7 * DAY), 7, NOW, createdNow), 'active', 'a fresh 7-day token is not "expiring"');
+    assert.equal(expiryState(ahead(3 * DAY), 7, NOW, ago(4 * DAY)), 'expiring', 'past half of a 7-day life');
+    assert.equal(expiryState(ahead(7 * DAY), 7, NOW, ago(23 * DAY)), 'expiring', 'a 30-day token, 7 days before its end');
+    assert.equal(expiryState(ahead(8 * DAY), 7, NOW, ago(22 * DAY)), 'active', 'outside the window');
+  });
+
   it('describes expiry in both directions', () => {
     assert.equal(describeExpiry(null, NOW), 'never expires');
     assert.equal(describeExpiry(ahead(5 * DAY), NOW), 'expires in 5 days');
+    assert.equal(describeExpiry(ahead(7 * DAY - 5000), NOW), 'expires in 7 days', 'ahead rounds to the nearest day');
+    assert.equal(describeLastUsed(ago(2 * DAY - 5000), NOW), 'used 1 day ago', 'the past rounds down');
     assert.equal(describeExpiry(ago(2 * HOUR), NOW), 'expired 2 hours ago');
   });
 

@@ -25,7 +25,7 @@ export class ExpiryMonitor implements vscode.Disposable {
   /** Tokens expiring within the warning window (not the already expired ones). */
   expiringSoon() {
     const { expiryWarningDays } = this.settings.read();
-    return this.lists.loaded().filter(({ token }) => expiryState(token.expiresAt, expiryWarningDays) === 'expiring');
+    return this.lists.loaded().filter(({ token }) => expiryState(token.expiresAt, expiryWarningDays, Date.now(), token.createdAt) === 'expiring');
   }
 
   update(): void {

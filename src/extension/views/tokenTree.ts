@@ -150,7 +150,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private tokenItem(connection: Connection, token: Token): vscode.TreeItem {
     const { expiryWarningDays } = this.settings.read();
-    const state = expiryState(token.expiresAt, expiryWarningDays);
+    const state = expiryState(token.expiresAt, expiryWarningDays, Date.now(), token.createdAt);
     const stored = this.secrets.has(connection.id, token.id);
     const item = new vscode.TreeItem(token.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${connection.id}/${token.id}`;

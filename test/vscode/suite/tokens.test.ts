@@ -188,8 +188,8 @@ describe('Token Hub against a real hub', function () {
     const item = api.services.tree.getTreeItem(node);
     assert.equal(item.label, 'billing-svc');
     assert.match(String(item.description), new RegExp(`^${escapeRegExp(fromHub.maskedKey)} · `));
-    assert.equal(item.contextValue, 'token.expiring.stored', 'a 7-day token is within the 7-day warning window');
-    assert.equal(iconId(item), 'warning');
+    assert.equal(item.contextValue, 'token.active.stored', 'a fresh 7-day token is not flagged as expiring');
+    assert.equal(iconId(item), 'key');
     const tooltip = tooltipText(item);
     for (const expected of ['billing-svc', fromHub.maskedKey, 'chat-completions, embeddings', 'Last used', 'Expires', 'stored on this machine']) {
       assert.ok(tooltip.includes(expected), `tooltip mentions ${expected}`);
@@ -308,19 +308,45 @@ describe('Token Hub against a real hub', function () {
     assert.ok(!(await tokenNodes(api, connection.id)).some((candidate) => candidate.token.id === token.id));
   });
 
-  it('warns in the status bar about tokens that expire within the window', async () => {
-    await vscode.commands.executeCommand('tokenHub.refresh');
-    const connection = api.services.connections.connected()[0];
-    await tokenNodes(api, connection.id);
-    const expiring = api.expiry.expiringSoon().map(({ token }) => token.name);
-    assert.deepEqual(expiring, ['billing-svc']);
-    assert.match(api.expiry.statusText ?? '', /1 token expires soon/);
-    await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', 90, vscode.ConfigurationTarget.Global);
+  it('shows expiring and expired tokens with their own icons, and counts the expiring ones in the status bar', async () => {
+    // Tokens made "in the past" by hub processes on the same database whose clocks run behind.
+    const DAY = 86_400_000;
+    const past = async (daysBehind: number, name: string, expiresAt: number) => {
+      const behind = await startHub({ db: hub.db, env: { TOKENHUB_TEST_CLOCK_OFFSET_MS: String(-daysBehind * DAY) } });
+      try {
+        return (await new HubClient({ baseUrl: behind.url, accountKey }).createToken({ name, endpoints: ['embeddings'], expiresAt: new Date(expiresAt).toISOString() })).token;
+      } finally {
+        await behind.stop();
+      }
+    };
+    const expiring = await past(5, 'old-job', Date.now() + 2 * DAY);
+    const expired = await past(10, 'ancient-job', Date.now() - DAY);
     try {
-      await tokenNodes(api, connection.id);
-      assert.match(api.expiry.statusText ?? '', /2 tokens expire soon/);
+      await vscode.commands.executeCommand('tokenHub.refresh');
+      const connection = api.services.connections.connected()[0];
+      const nodes = await tokenNodes(api, connection.id);
+      const itemOf = (id: string) => api.services.tree.getTreeItem(nodes.find((node) => node.token.id === id)!);
+      assert.equal(itemOf(expiring.id).contextValue, 'token.expiring');
+      assert.equal(iconId(itemOf(expiring.id)), 'warning');
+      assert.match(String(itemOf(expiring.id).description), /expires in 2 days$/);
+      assert.equal(itemOf(expired.id).contextValue, 'token.expired');
+      assert.equal(iconId(itemOf(expired.id)), 'error');
+      assert.match(String(itemOf(expired.id).description), /expired 1 day ago$/);
+      assert.match(tooltipText(itemOf(expired.id)), /Expired/);
+
+      assert.deepEqual(api.expiry.expiringSoon().map(({ token }) => token.name), ['old-job']);
+      assert.match(api.expiry.statusText ?? '', /1 token expires soon/);
+      assert.equal(prompter.messagesWithId('expiryNotice').length <= 1, true, 'at most one notification');
+      await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', 0, vscode.ConfigurationTarget.Global);
+      try {
+        assert.equal(api.expiry.statusText, undefined, 'a zero window warns about nothing');
+      } finally {
+        await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', undefined, vscode.ConfigurationTarget.Global);
+      }
     } finally {
-      await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', undefined, vscode.ConfigurationTarget.Global);
+      await admin.deleteToken(expiring.id);
+      await admin.deleteToken(expired.id);
+      await vscode.commands.executeCommand('tokenHub.refresh');
     }
   });
 
