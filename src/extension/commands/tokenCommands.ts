@@ -62,6 +62,7 @@ async function showSecretOnce(services: Services, connection: Connection, result
     {
       id: 'showOnce',
       modal: true,
+      closeLabel: vscode.l10n.t('Close'),
       detail: `${result.secret}\n\n${vscode.l10n.t('A copy is kept in VS Code\'s secret storage on this machine only, for Copy Token and Insert into .env.')}`,
     },
     copy,

@@ -47,6 +47,8 @@ export interface MessageOptions {
   detail?: string;
   modal?: boolean;
   severity?: 'info' | 'warning' | 'error';
+  /** For modal messages: the title of the button that dismisses it (VS Code's default is "Cancel"). */
+  closeLabel?: string;
 }
 
 export interface Prompter {

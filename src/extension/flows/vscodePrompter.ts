@@ -119,6 +119,9 @@ export class VsCodePrompter implements Prompter {
         : options.severity === 'warning'
           ? vscode.window.showWarningMessage
           : vscode.window.showInformationMessage;
-    return show(text, { modal: options.modal ?? false, detail: options.detail }, ...actions);
+    const items: vscode.MessageItem[] = actions.map((title) => ({ title }));
+    if (options.modal && options.closeLabel) items.push({ title: options.closeLabel, isCloseAffordance: true });
+    const chosen = await show(text, { modal: options.modal ?? false, detail: options.detail }, ...items);
+    return chosen && !chosen.isCloseAffordance ? chosen.title : undefined;
   }
 }
