@@ -11,7 +11,8 @@ export const RANDOM_PART_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 export const TOKEN_LENGTH = 5 + RANDOM_PART_LENGTH + CHECKSUM_LENGTH;
 
-const CRC_TABLE = (() => {
+/** The CRC-32 (IEEE) lookup table, shared with the hub's allocation-free checksum check (src/hub/fastToken.ts). */
+export const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;

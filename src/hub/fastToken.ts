@@ -1,17 +1,7 @@
 // The invoke path's first, cheap check of a credential: the same answer as isValidToken(candidate, prefix) of
 // src/core/token.ts (a property test holds them equal), computed on char codes with plain numbers instead of a
 // Buffer and BigInt, so that a malformed token is refused before any digest or lookup.
-import { BASE62_ALPHABET, CHECKSUM_LENGTH, TOKEN_LENGTH, type TokenPrefix } from '../core/token';
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
+import { BASE62_ALPHABET, CHECKSUM_LENGTH, CRC_TABLE, TOKEN_LENGTH, type TokenPrefix } from '../core/token';
 
 /** Value of each base62 character by char code, -1 for any other character. */
 const BASE62_VALUE = (() => {

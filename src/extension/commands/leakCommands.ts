@@ -2,7 +2,6 @@
 // a reference in its place, revoke it through the hub, add the .env file to .gitignore, or ignore it here.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
 import { findEnvVariable } from '../../core/env';
 import { referenceFor } from '../../core/envReference';
 import { scanText } from '../../core/scanner';
@@ -15,6 +14,7 @@ import { TokenOwner, TokenOwners } from '../services/leakOwners';
 import { UserFacingError } from './errorBoundary';
 import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from './leakEdits';
 import { Services } from './services';
+import { revokeToken } from './tokenCommands';
 
 export const LEAK_COMMANDS = {
   scanWorkspace: 'tokenHub.scanWorkspace',
@@ -234,14 +234,7 @@ export async function revokeExposedTokenCommand(
     revoke,
   );
   if (choice !== revoke) return false;
-  try {
-    await services.connections.clientOf(connection).deleteToken(token.id);
-  } catch (error) {
-    if (!(error instanceof HubError && error.status === 404)) throw error;
-    // Already gone: forgetting it here is still right.
-  }
-  await services.secrets.delete(connection.id, token.id);
-  services.lists.invalidate(connection);
+  await revokeToken(services, connection, token);
   owners.forget();
   await guard.markRevoked(secret);
   services.logger.info(`Revoked token "${token.name}" (${masked}) in "${connection.workspaceName}" from the leak guard.`);

@@ -101,6 +101,14 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
     confirm,
   );
   if (choice !== confirm) return false;
+  await revokeToken(services, connection, token);
+  services.logger.info(`Deleted token "${token.name}" (${token.maskedKey}) in "${connection.workspaceName}".`);
+  void services.prompts.current.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name), { id: 'deleted' });
+  return true;
+}
+
+/** Deletes through the hub (revoking it everywhere), forgets the stored secret and refreshes the list. */
+export async function revokeToken(services: Services, connection: Connection, token: Pick<Token, 'id'>): Promise<void> {
   try {
     await services.connections.clientOf(connection).deleteToken(token.id);
   } catch (error) {
@@ -109,9 +117,6 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
   }
   await services.secrets.delete(connection.id, token.id);
   services.lists.invalidate(connection);
-  services.logger.info(`Deleted token "${token.name}" (${token.maskedKey}) in "${connection.workspaceName}".`);
-  void services.prompts.current.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name), { id: 'deleted' });
-  return true;
 }
 
 export async function rotateTokenCommand(services: Services, arg?: unknown): Promise<Token | undefined> {

@@ -13,16 +13,9 @@ import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from '../../../sr
 import { exposedFindings, type WorkspaceScanResult } from '../../../src/extension/services/leakGuard';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { extensionApi } from './helpers/api';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
-
-async function extensionApi(): Promise<TokenHubApi> {
-  const extension = vscode.extensions.getExtension<TokenHubApi | undefined>('tokenhub.token-hub');
-  assert.ok(extension, 'the extension is installed in the test host');
-  const api = await extension.activate();
-  assert.ok(api, 'the extension exports its test API in test mode');
-  return api;
-}
 
 function wrongChecksum(token: string): string {
   return token.slice(0, -1) + (token.at(-1) === 'A' ? 'B' : 'A');

@@ -13,16 +13,9 @@ import { BACK } from '../../../src/extension/flows/prompter';
 import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { extensionApi } from './helpers/api';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
-
-async function extensionApi(): Promise<TokenHubApi> {
-  const extension = vscode.extensions.getExtension<TokenHubApi | undefined>('tokenhub.token-hub');
-  assert.ok(extension, 'the extension is installed in the test host');
-  const api = await extension.activate();
-  assert.ok(api, 'the extension exports its test API in test mode');
-  return api;
-}
 
 function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
