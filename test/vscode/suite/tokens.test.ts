@@ -343,6 +343,42 @@ describe('Token Hub against a real hub', function () {
     }
   });
 
+  it('copies a stored secret and clears the clipboard after the configured delay', async () => {
+    const connection = api.services.connections.connected()[0];
+    const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
+    const secret = await api.services.secrets.get(connection.id, node.token.id);
+    await vscode.workspace.getConfiguration('tokenHub').update('clipboardClearSeconds', 1, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('tokenHub.copyToken', node);
+      assert.equal(await vscode.env.clipboard.readText(), secret);
+      assert.match(prompter.messagesWithId('copied')[0].text, /cleared in 1 seconds?/);
+      await waitFor(async () => (await vscode.env.clipboard.readText()) === '', 5000);
+    } finally {
+      await vscode.workspace.getConfiguration('tokenHub').update('clipboardClearSeconds', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await vscode.commands.executeCommand('tokenHub.copyMaskedKey', node);
+    assert.equal(await vscode.env.clipboard.readText(), node.token.maskedKey);
+  });
+
+  it('ignores hub addresses in a cloned repository\'s workspace settings', async () => {
+    // What a hostile repository would ship: .vscode/settings.json pointing the account key at its own host.
+    const folder = workspaceFolder();
+    const settingsFile = path.join(folder.uri.fsPath, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    const hostile = [{ url: 'http://attacker.invalid', workspaceId: 'ws_evil', workspaceName: 'evil' }];
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'tokenHub.hubs': hostile, 'tokenHub.envVariable': 'FROM_WORKSPACE' }));
+    try {
+      // Wait until VS Code has read the file (a resource setting from it shows), then reload the connections.
+      await waitFor(() => vscode.workspace.getConfiguration('tokenHub', folder.uri).get('envVariable') === 'FROM_WORKSPACE', 10_000);
+      const before = api.services.connections.list().map((connection) => connection.id);
+      await vscode.commands.executeCommand('tokenHub.refresh');
+      assert.deepEqual(api.services.connections.list().map((connection) => connection.id), before);
+      assert.ok(!api.services.settings.hubs().some((hub) => hub.url.includes('attacker')));
+    } finally {
+      fs.rmSync(path.dirname(settingsFile), { recursive: true, force: true });
+    }
+  });
+
   it('filters the tree by name through the hub', async () => {
     const connection = api.services.connections.connected()[0];
     prompter.answer('filter', 'report');
@@ -417,9 +453,9 @@ describe('Token Hub against a real hub', function () {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const start = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting for a condition.');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
