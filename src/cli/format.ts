@@ -21,11 +21,11 @@ export function lastUsed(iso: string | null, now = Date.now()): string {
   return elapsed < 60_000 ? 'just now' : `${describeSpan(elapsed)} ago`;
 }
 
-/** "2026-12-22 (in 29 days)", "2026-11-01 (expired 3 days ago)", "never". */
+/** "2026-12-22 (in 30 days)", "2026-11-01 (expired 3 days ago)", "never". */
 export function expires(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
   const remaining = Date.parse(iso) - now;
-  return `${iso.slice(0, 10)} (${remaining <= 0 ? `expired ${describeSpan(remaining)} ago` : `in ${describeSpan(remaining)}`})`;
+  return `${iso.slice(0, 10)} (${remaining <= 0 ? `expired ${describeSpan(remaining)} ago` : `in ${describeSpan(remaining, 'nearest')}`})`;
 }
 
 export function tokenTable(tokens: Token[], now = Date.now()): string {

@@ -60,7 +60,7 @@ describe('tokenhub tokens', function () {
       const secret = result.stdout.trimEnd();
       assert.strictEqual(result.stdout, `${secret}\n`);
       assert.ok(isValidToken(secret, ACCESS_TOKEN_PREFIX));
-      assert.match(result.stderr, new RegExp(`Created token "${name}" \\(tok_\\w+, ${maskToken(secret)}\\) for chat, embed; it expires in 29 days\\. This is the only time its secret is shown`));
+      assert.match(result.stderr, new RegExp(`Created token "${name}" \\(tok_\\w+, ${maskToken(secret)}\\) for chat, embed; it expires in 30 days\\. This is the only time its secret is shown`));
       assert.ok(!result.stderr.includes(secret));
       assert.strictEqual(await invokeStatus(secret, 'embed'), 200);
     });
@@ -194,8 +194,8 @@ describe('tokenhub tokens', function () {
       assert.match(lines[0], /^NAME +KEY +ENDPOINTS +CREATED +LAST USED +EXPIRES$/);
       assert.strictEqual(lines.length, 3);
       const today = new Date().toISOString().slice(0, 10);
-      assert.match(lines[1], new RegExp(`^${unused.token.name} +${unused.token.maskedKey} +chat +${today} +never +\\d{4}-\\d{2}-\\d{2} \\(in 29 days\\)$`));
-      assert.match(lines[2], new RegExp(`^${used.token.name} +${used.token.maskedKey} +chat +${today} +just now +\\d{4}-\\d{2}-\\d{2} \\(in 2 days\\)$`));
+      assert.match(lines[1], new RegExp(`^${unused.token.name} +${unused.token.maskedKey} +chat +${today} +never +\\d{4}-\\d{2}-\\d{2} \\(in 30 days\\)$`));
+      assert.match(lines[2], new RegExp(`^${used.token.name} +${used.token.maskedKey} +chat +${today} +just now +\\d{4}-\\d{2}-\\d{2} \\(in 3 days\\)$`));
       assert.ok(!table.stdout.includes(used.secret));
 
       const json = await cli(['tokens', 'list', '--json', '--search', 'listed']);
