@@ -2,6 +2,7 @@
 // drains requests, writes pending last-used times and leaves the store to its owner. No secret is ever logged:
 // request logging is off, the Authorization header is redacted from any log line, and errors never echo secrets.
 import Ajv from 'ajv';
+import http, { type ServerResponse } from 'http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Endpoint, TokenWithSecret, Workspace } from '../api/types';
 import { API_LIMITS } from '../api/types';
@@ -75,7 +76,26 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     now,
   );
 
+  // Set when fastify starts closing (its preClose hook): the invoke fast path then asks clients to close the
+  // connection, as fastify's router does for every other route.
+  let closing = false;
+
   const app = Fastify({
+    // POST /v1/endpoints/{id}/invoke without a body is answered straight from node:http (fastInvoke below): the
+    // same checks and answers as the fastify route, without the router, the request and reply objects and the
+    // hooks around them. Everything else, invoke with a body or an unusual URL included, goes to fastify.
+    serverFactory: (handler, factoryOptions) => {
+      const resolved = factoryOptions as unknown as ServerFactoryOptions;
+      const server = http.createServer(resolved.http ?? {}, (req, res) => {
+        if (!fastInvoke(req, res)) handler(req, res);
+      });
+      // What fastify does with the server it creates itself (lib/server.js), from its resolved options.
+      server.keepAliveTimeout = resolved.keepAliveTimeout;
+      server.requestTimeout = resolved.requestTimeout;
+      server.setTimeout(resolved.connectionTimeout);
+      if (resolved.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = resolved.maxRequestsPerSocket;
+      return server;
+    },
     ...(isLoggerInstance(options.logger)
       ? { loggerInstance: options.logger }
       : { logger: (options.logger ?? false) as boolean | Record<string, unknown> }),
@@ -103,6 +123,10 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     (httpPart === 'body' ? bodyAjv : httpPart === 'headers' ? headerAjv : queryAjv).compile(schema),
   );
   app.decorateRequest('workspace', null);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   // Any other body type: the invoke stand-in ignores bodies, everything else wants JSON.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _body, done) => {
@@ -242,39 +266,114 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     reply.code(204).send();
   });
 
-  // The hot path: no awaits on writes, no logging, one indexed lookup, a precompiled serializer.
+  // The hot path: no awaits on writes, no logging, one indexed lookup (none for a token seen since the database last
+  // changed, on SQLite). decideInvoke is shared by the fastify route (app.inject, bodies, unusual URLs) and by
+  // fastInvoke, which answers the plain requests before fastify sees them; both answer the same bytes.
   route(ROUTES.invoke, (request, reply) => {
-    const limited = rateLimited(request);
-    if (limited) return sendError(reply, limited);
-    const secret = bearer(request.headers.authorization);
-    if (secret === undefined) return sendError(reply, failed(request, false));
-    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) return sendError(reply, failed(request, true));
-    const found = store.authenticateToken(digest(secret));
-    if (found instanceof Promise) {
-      found.then(
-        (record) => finishInvoke(request, reply, record),
+    const endpoint = (request.params as { endpointId: string }).endpointId;
+    const outcome = decideInvoke(clientAddress(request), request.headers.authorization, endpoint);
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (settled) => replyInvoke(reply, endpoint, settled),
         (error) => reply.send(error),
       );
       return reply;
     }
-    return finishInvoke(request, reply, found);
+    return replyInvoke(reply, endpoint, outcome);
   });
 
-  function finishInvoke(request: FastifyRequest, reply: FastifyReply, record: TokenAuthRecord | null) {
+  function replyInvoke(reply: FastifyReply, endpoint: string, outcome: InvokeOutcome) {
+    if (outcome instanceof HubError) return sendError(reply, outcome);
+    return reply.send({ endpoint, tokenId: outcome.id });
+  }
+
+  /**
+   * The token record when the credential may call the endpoint, else the error to answer. Throws (SQLite) or
+   * rejects (PostgreSQL) when the store fails. Counts failed authentications and records last use.
+   */
+  function decideInvoke(address: string, authorization: string | undefined, endpoint: string): InvokeOutcome | Promise<InvokeOutcome> {
+    const wait = limiter.retryAfter(address);
+    if (wait > 0) return errors.rateLimited(wait);
+    const secret = bearer(authorization);
+    if (secret === undefined) return UNAUTHORIZED; // no credential at all: not counted
+    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) {
+      limiter.recordFailure(address);
+      return UNAUTHORIZED;
+    }
+    const found = store.authenticateToken(digest(secret));
+    if (found instanceof Promise) return found.then((record) => settleInvoke(address, record, endpoint));
+    return settleInvoke(address, found, endpoint);
+  }
+
+  function settleInvoke(address: string, record: TokenAuthRecord | null, endpoint: string): InvokeOutcome {
     const at = now();
     if (
       record === null ||
       (record.expiresAt !== null && record.expiresAt <= at) ||
       (!record.current && (record.previousExpiresAt === null || record.previousExpiresAt <= at))
     ) {
-      return sendError(reply, failed(request, true));
+      limiter.recordFailure(address);
+      return UNAUTHORIZED;
     }
-    const endpoint = (request.params as { endpointId: string }).endpointId;
-    if (!record.endpoints.includes(endpoint)) {
-      return sendError(reply, errors.forbidden('This token is not allowed to call this endpoint.'));
-    }
+    if (!record.endpoints.includes(endpoint)) return FORBIDDEN;
     lastUsed.touch(record.id, at);
-    return reply.send({ endpoint, tokenId: record.id });
+    return record;
+  }
+
+  /**
+   * Answers POST /v1/endpoints/{id}/invoke from node:http when fastify would call the route's handler straight
+   * away: no Content-Type, no Transfer-Encoding, no or an empty Content-Length (handle-request.js), and a URL that
+   * fastify's router would match without decoding anything (no query, no percent-escapes, at most 256 characters
+   * in the id). Returns false, having done nothing, for every other request.
+   */
+  function fastInvoke(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (req.method !== 'POST') return false;
+    const url = req.url as string;
+    if (!url.endsWith('/invoke') || !url.startsWith('/v1/endpoints/')) return false;
+    const headers = req.headers;
+    if (headers['content-type'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    const length = headers['content-length'];
+    if (length !== undefined && length !== '0') return false;
+    const endpoint = url.slice(INVOKE_PREFIX_LENGTH, url.length - INVOKE_SUFFIX_LENGTH);
+    if (!PLAIN_ENDPOINT_ID.test(endpoint)) return false;
+
+    if (closing && req.httpVersionMajor !== 2) res.setHeader('Connection', 'close'); // as fastify's route.js
+    let outcome: InvokeOutcome | Promise<InvokeOutcome>;
+    try {
+      outcome = decideInvoke(req.socket.remoteAddress ?? '', headers.authorization, endpoint);
+    } catch (error) {
+      answerFailure(res, error);
+      return true;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (settled) => answerInvoke(res, endpoint, settled),
+        (error) => answerFailure(res, error),
+      );
+    } else answerInvoke(res, endpoint, outcome);
+    return true;
+  }
+
+  function answerInvoke(res: http.ServerResponse, endpoint: string, outcome: InvokeOutcome): void {
+    if (outcome instanceof HubError) return writeError(res, outcome);
+    // The endpoint id is plain (PLAIN_ENDPOINT_ID): nothing in it to escape.
+    const body = `{"endpoint":"${endpoint}","tokenId":${JSON.stringify(outcome.id)}}`;
+    res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  /** What the error handler answers for an error thrown by the route (fastify's setErrorHandler above). */
+  function answerFailure(res: http.ServerResponse, error: unknown): void {
+    if (error instanceof HubError) return writeError(res, error);
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ err: error.message }, 'database unavailable');
+      res.setHeader('Retry-After', '5');
+      return writeError(res, errors.unavailable());
+    }
+    log.error({ err: error }, 'unexpected error');
+    const body = JSON.stringify({ error: { code: 'internal_error', message: 'The hub failed unexpectedly; this is a bug.' } });
+    res.writeHead(500, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   const openapi = buildOpenApi(Object.values(ROUTES));
@@ -312,6 +411,43 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
 export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
   if (error.extra?.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extra.retryAfterSeconds));
   return reply.code(error.statusCode).send(error.toBody());
+}
+
+/** The options fastify hands its serverFactory, defaults applied (fastify.js). */
+interface ServerFactoryOptions {
+  http?: http.ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  maxRequestsPerSocket: number;
+}
+
+/** A token record: the credential may call the endpoint. An error: what to answer instead. */
+type InvokeOutcome = TokenAuthRecord | HubError;
+
+// The invoke path's errors are made once (an Error costs a stack trace) and never changed, as are their bodies.
+const UNAUTHORIZED = errors.unauthorized();
+const FORBIDDEN = errors.forbidden('This token is not allowed to call this endpoint.');
+const PREBUILT_BODIES = new Map<HubError, string>([
+  [UNAUTHORIZED, JSON.stringify(UNAUTHORIZED.toBody())],
+  [FORBIDDEN, JSON.stringify(FORBIDDEN.toBody())],
+]);
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const INVOKE_PREFIX_LENGTH = '/v1/endpoints/'.length;
+const INVOKE_SUFFIX_LENGTH = '/invoke'.length;
+/** An endpoint id in a URL that fastify's router takes as it is: no escapes, no query, at most maxParamLength. */
+const PLAIN_ENDPOINT_ID = /^[A-Za-z0-9._~-]{1,256}$/;
+
+/** sendError for the node:http fast path: the same status, headers and body (the error schema's field order). */
+function writeError(res: ServerResponse, error: HubError): void {
+  const body = PREBUILT_BODIES.get(error) ?? JSON.stringify(error.toBody());
+  const retryAfter = error.extra?.retryAfterSeconds;
+  const headers: Record<string, string | number> =
+    retryAfter !== undefined
+      ? { 'retry-after': String(retryAfter), 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }
+      : { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) };
+  res.writeHead(error.statusCode, headers);
+  res.end(body);
 }
 
 function isLoggerInstance(logger: HubOptions['logger']): logger is FastifyBaseLogger {

@@ -4,6 +4,12 @@
 import type { Clock } from './clock';
 import type { Store } from './store';
 
+/**
+ * Uses written per statement batch. A SQLite write holds the event loop (10,000 rows take ~45 ms), so a large
+ * flush is written in chunks with a turn of the event loop between them: requests keep being answered meanwhile.
+ */
+const WRITE_CHUNK = 256;
+
 export class LastUsedTracker {
   /** Newest use known to this process, per token. */
   private readonly latest = new Map<string, number>();
@@ -59,19 +65,26 @@ export class LastUsedTracker {
       }
     }
     if (due.length === 0) return Promise.resolve();
-    this.flushing = this.store
-      .recordLastUsed(due)
-      .then(
-        () => {
-          for (const [id, at] of due) {
-            this.written.set(id, now);
-            if (this.latest.get(id) === at) this.dirty.delete(id);
-          }
-        },
-        (error) => this.onError(error),
-      )
-      .finally(() => (this.flushing = undefined));
+    this.flushing = this.write(due, now).finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  /** Writes the uses chunk by chunk; on a failure the rest stay dirty for the next try. */
+  private async write(due: Array<[string, number]>, now: number): Promise<void> {
+    for (let start = 0; start < due.length; start += WRITE_CHUNK) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const chunk = due.length <= WRITE_CHUNK ? due : due.slice(start, start + WRITE_CHUNK);
+      try {
+        await this.store.recordLastUsed(chunk);
+      } catch (error) {
+        this.onError(error);
+        return;
+      }
+      for (const [id, at] of chunk) {
+        this.written.set(id, now);
+        if (this.latest.get(id) === at) this.dirty.delete(id);
+      }
+    }
   }
 
   async close(): Promise<void> {
