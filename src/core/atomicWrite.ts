@@ -36,6 +36,7 @@ const TRANSIENT_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
  * The temporary file gets a random name in the target's folder and the target's permission bits when the target
  * exists; a symbolic link is followed, so the file it points to is replaced and the link kept.
  * On any failure the temporary file is removed, the original is left as it was, and the error is rethrown.
+ * Temporary files of this target left by a writer that was killed are removed by the next write, once stale.
  */
 export async function writeFileAtomically(
   target: string,
@@ -73,7 +74,28 @@ export async function writeFileAtomically(
     if (created) await fs.unlink(temp).catch(() => undefined);
     throw error;
   }
+  await removeStaleTemporaries(dir, path.basename(destination));
   await syncDirectory(dir);
+}
+
+/** A temporary file older than this cannot belong to a write still in progress. */
+const STALE_TEMPORARY_MS = 60_000;
+
+// A writer killed between creating its temporary file and the rename (SIGKILL, power loss) leaves that file behind,
+// holding the new content (often a secret) under a name that the target's .gitignore entry does not cover. The next
+// write to the same target removes such leftovers once they are stale. Best effort: failures are ignored.
+async function removeStaleTemporaries(dir: string, basename: string): Promise<void> {
+  const prefix = `.${basename}.`;
+  try {
+    for (const name of await fsp.readdir(dir)) {
+      if (!name.startsWith(prefix) || !/^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) continue;
+      const file = path.join(dir, name);
+      const stat = await fsp.lstat(file).catch(() => undefined);
+      if (stat?.isFile() && Date.now() - stat.mtimeMs > STALE_TEMPORARY_MS) await fsp.unlink(file).catch(() => undefined);
+    }
+  } catch {
+    // An unreadable folder: nothing to clean.
+  }
 }
 
 // Windows refuses a rename for a moment while another process (an indexer, a virus scanner) has the file open.

@@ -157,6 +157,7 @@ export function setEnvVariable(text: string, name: string, value: string, option
         occurrences.map(({ entry }) => entry.line),
       );
     }
+    refuseSlowToVerify(text);
     const after = text.slice(last.replaceEnd);
     for (const candidate of candidates) {
       let insert = last.needsSpaceBefore ? ` ${candidate}` : candidate;
@@ -169,6 +170,7 @@ export function setEnvVariable(text: string, name: string, value: string, option
     throw verificationError(name);
   }
 
+  refuseSlowToVerify(text);
   const eol = detectLineEnding(text);
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const separator = body === '' || /[\r\n]$/.test(body) ? '' : eol;
@@ -196,6 +198,7 @@ export function replaceSecretInEnv(
   const analysis = analyse(text);
   const targets = analysis.entries.filter(({ entry }) => entry.value === oldSecret);
   if (targets.length === 0) return { text, replaced: [] };
+  refuseSlowToVerify(text);
   const changes: Record<string, string> = {};
   const effective = parseEnv(text);
   for (const { entry } of targets) if (effective[entry.name] === oldSecret) changes[entry.name] = newSecret;
@@ -331,9 +334,9 @@ function analyse(text: string): Analysis {
   };
 
   const entries: LocatedEntry[] = [];
-  const pattern = new RegExp(DOTENV_LINE.source, DOTENV_LINE.flags);
+  const pattern = new RegExp(DOTENV_LINE.source, DOTENV_LINE.flags.replace('g', 'y'));
   let match: RegExpExecArray | null;
-  while ((match = pattern.exec(normalised)) !== null) {
+  for (let from = 0; (match = nextDotenvLine(pattern, normalised, from)) !== null; from = match.index + match[0].length) {
     const indices = match.indices!;
     const name = match[1];
     const [keyStart, keyEnd] = indices[1];
@@ -378,6 +381,67 @@ function analyse(text: string): Analysis {
     });
   }
   return { entries, lineCount: contents.length };
+}
+
+const isLineTerminator = (code: number) => code === 10 || code === 13 || code === 0x2028 || code === 0x2029;
+const WHITESPACE = /\s/;
+
+/**
+ * The next match of dotenv's line pattern at or after `from` (`sticky` is that pattern with the `y` flag): what a
+ * global exec finds, in linear time. The pattern matches only at a line start, and its leading `\s*` spans lines.
+ * When no entry starts at a line start, none starts at a later line start within the whitespace that follows it
+ * either (the `\s*` has tried every position of that run, and the rest of the pattern does not look behind), so
+ * the search goes on after the run. A global exec tries again from every line start of the run: quadratic in its
+ * length, seconds for a file of 20,000 blank lines, minutes for 100,000.
+ */
+function nextDotenvLine(sticky: RegExp, text: string, from: number): RegExpExecArray | null {
+  let at = from;
+  while (at <= text.length) {
+    if (at === 0 || isLineTerminator(text.charCodeAt(at - 1))) {
+      sticky.lastIndex = at;
+      const match = sticky.exec(text);
+      if (match) return match;
+      while (at < text.length && WHITESPACE.test(text[at])) at++;
+    }
+    while (at < text.length && !isLineTerminator(text.charCodeAt(at))) at++;
+    at++; // the next line start
+  }
+  return null;
+}
+
+/** dotenv's own parser is still quadratic in such runs; about 25 ms of its time on a fast machine. */
+const MAX_DOTENV_SCAN_STEPS = 20_000_000;
+
+/**
+ * Refuses (EnvEditError verification_failed) a text that dotenv itself would take too long to read: every edit is
+ * checked by parsing it with dotenv, whose line pattern is run from each line start of a run of whitespace, so its
+ * time grows with the square of the longest runs of blank lines. Real .env files are far below the limit (a run of
+ * about 4,000 blank lines reaches it).
+ */
+function refuseSlowToVerify(text: string): void {
+  let steps = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; ) {
+    if (!WHITESPACE.test(text[i])) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let lineStarts = 0;
+    for (; i < text.length && WHITESPACE.test(text[i]); i++) {
+      const code = text.charCodeAt(i);
+      if (isLineTerminator(code) && !(code === 13 && text.charCodeAt(i + 1) === 10)) lineStarts++; // CRLF: one line end
+    }
+    steps += lineStarts * (i - start);
+    longest = Math.max(longest, lineStarts);
+  }
+  if (steps > MAX_DOTENV_SCAN_STEPS) {
+    throw new EnvEditError(
+      'verification_failed',
+      `This .env file has ${longest} blank lines in a row, which dotenv reads very slowly, so it was left unchanged; ` +
+        'remove the blank lines, then try again.',
+    );
+  }
 }
 
 function isHorizontalSpace(char: string): boolean {

@@ -4,6 +4,7 @@
 import Ajv from 'ajv';
 import http, { type ServerResponse } from 'http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'net';
 import type { Endpoint, TokenWithSecret, Workspace } from '../api/types';
 import { API_LIMITS } from '../api/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
@@ -109,6 +110,20 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, errors.notFound('There is no such resource.'));
       return sendError(reply, errors.badRequest('The request URL is not valid.'));
     },
+    // What node:http cannot parse (a malformed request line or header, headers over 16 KiB) or does not receive in
+    // time is answered in the contract's error shape as well, not in fastify's default body.
+    clientErrorHandler: answerClientError,
+  });
+  // The whole request, headers and body, must arrive within 30 s (node checks every 30 s): fastify's default (no
+  // limit) let a client that stops half-way through a body hold its connection open for ever. The headers' limit
+  // must not be the larger one, or node applies that one to the whole request.
+  app.server.requestTimeout = REQUEST_TIMEOUT_MS;
+  app.server.headersTimeout = REQUEST_TIMEOUT_MS;
+  // node:http answers an Expect other than 100-continue with an empty 417 unless the server listens for it.
+  app.server.on('checkExpectation', (_request, response) => {
+    const body = JSON.stringify(errors.badRequest('The hub supports no Expect but "100-continue".').toBody());
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.end(body);
   });
   const log = app.log;
   const lastUsed = new LastUsedTracker(store, now, options.lastUsedWriteIntervalMs ?? 60_000, (error) =>
@@ -448,6 +463,33 @@ function writeError(res: ServerResponse, error: HubError): void {
       : { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) };
   res.writeHead(error.statusCode, headers);
   res.end(body);
+}
+
+/** How long a client may take to send one whole request (headers and body). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', message: 'The request did not arrive in full in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', message: 'The request headers are larger than 16 KiB.' },
+};
+
+/**
+ * node:http's clientError: a request it cannot parse, or one that did not arrive in time. Answers 400 (408, 431)
+ * bad_request in the contract's shape and closes the connection. Like node:http itself, it writes nothing when a
+ * response on this connection has already started.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.' };
+    const body = JSON.stringify(errors.badRequest(known.message).toBody());
+    socket.write(
+      `HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function isLoggerInstance(logger: HubOptions['logger']): logger is FastifyBaseLogger {
