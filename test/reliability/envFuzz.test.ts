@@ -1,0 +1,154 @@
+// Fuzzing the .env editor (src/core/env.ts) with what test/unit/envProperty.test.ts leaves out. That file checks,
+// thousands of times, realistic files and text made of dotenv's own grammar characters. Added here:
+// - any text and any value over the whole of Unicode (lone surrogates, NUL, BOM, U+2028/U+2029, NEL, emoji):
+//   reading agrees with dotenv; an edit is verified or refused with an EnvEditError, never anything else;
+// - replaceSecretInEnv and findSecretInEnv (rotation) as properties: after a replacement dotenv reads the new
+//   secret wherever it read the old one, and everything else as before;
+// - size: large and adversarial files (long runs of blank lines, spaces, quotes, names) are read in linear time and
+//   an edit of them either finishes quickly or is refused quickly; a .env file cannot freeze the extension host.
+//   Found by this suite: the scan ran dotenv's line pattern, whose leading `\s*` spans lines, from every line start
+//   of a run of blank lines, so 20,000 blank lines took half a second to read and about two to edit (80,000: 9 s
+//   per read, minutes per edit).
+import assert from 'assert';
+import { parse as dotenvParse } from 'dotenv';
+import fc from 'fast-check';
+import { EnvEditError, findEnvVariable, findSecretInEnv, listEnvEntries, replaceSecretInEnv, setEnvVariable, verifyEnvEdit } from '../../src/core/env';
+
+const RUNS = Number(process.env.ENV_FUZZ_RUNS ?? 1500);
+
+const fragment = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('\nA=', '\nB =', '\nexport A=', '\nB: ', "\nA='", '\nB="', '\nA=`', '\n#', '=', ':', "'", '"', '`', '\\', '#', ' ', '\t') },
+  { weight: 2, arbitrary: fc.constantFrom('\r', '\r\n', '\n', '\u2028', '\u2029', '\u0085', '\uFEFF', '\u0000', '\u00a0', '\ud800', '\udc00', '😀', 'é', 'x', 'TOKEN') },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }) },
+);
+const anyText = fc.array(fragment, { maxLength: 40 }).map((parts) => parts.join(''));
+const anyValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constantFrom('thub_value', 'a b', "it's", 'x"y', '\n', '\r', '\\n'));
+const name = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('A', 'B', 'TOKEN', 'TOKENHUB_TOKEN') }, fc.string({ maxLength: 8 }));
+
+function effective(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of listEnvEntries(text)) out[entry.name] = entry.value;
+  return out;
+}
+
+describe('reliability: fuzzing the .env editor', function () {
+  this.timeout(120_000);
+
+  it('reads any Unicode text exactly as dotenv does', () => {
+    fc.assert(
+      fc.property(anyText, (text) => {
+        assert.deepStrictEqual(effective(text), { ...dotenvParse(text) });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('an edit of any text with any name and value is verified, or refused with an EnvEditError', () => {
+    fc.assert(
+      fc.property(anyText, name, anyValue, fc.boolean(), (text, variable, value, replace) => {
+        let result;
+        try {
+          result = setEnvVariable(text, variable, value, { replace });
+        } catch (error) {
+          assert.ok(error instanceof EnvEditError, `not an EnvEditError: ${String(error)}`);
+          if (value.length >= 6) assert.ok(!error.message.includes(value), 'the message does not show the value');
+          return;
+        }
+        assert.ok(verifyEnvEdit(text, result.text, variable, value).ok);
+        assert.strictEqual(dotenvParse(result.text)[variable], value);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('replaceSecretInEnv: dotenv reads the new secret wherever it read the old one, and the rest unchanged', () => {
+    const secret = fc.constantFrom('thub_OLDsecret0000', 'old', "o'ld", 'o ld');
+    const file = fc
+      .array(fc.oneof(fragment, fc.constantFrom('\nTOKEN=thub_OLDsecret0000', '\nOTHER="thub_OLDsecret0000"', "\nX='old'", '\nexport Y=old # c', '\nZ=o ld')), {
+        maxLength: 30,
+      })
+      .map((parts) => parts.join(''));
+    let replacedSome = 0;
+    fc.assert(
+      fc.property(file, secret, fc.constantFrom('thub_NEWsecret1111', 'new value', 'n"ew'), (text, oldSecret, newSecret) => {
+        const before = { ...dotenvParse(text) };
+        const found = findSecretInEnv(text, oldSecret);
+        // findSecretInEnv agrees with dotenv on which variables hold the secret.
+        const holding = Object.keys(before).filter((k) => before[k] === oldSecret).sort();
+        assert.deepStrictEqual([...new Set(found.filter((f) => f.effective).map((f) => f.name))].sort(), holding);
+        let result;
+        try {
+          result = replaceSecretInEnv(text, oldSecret, newSecret);
+        } catch (error) {
+          assert.ok(error instanceof EnvEditError, String(error));
+          return;
+        }
+        if (result.replaced.length > 0) replacedSome++;
+        for (const fast of [false, true]) {
+          const was: Record<string, string> = { ...dotenvParse(text, { fast }) };
+          const now: Record<string, string> = { ...dotenvParse(result.text, { fast }) };
+          for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
+            assert.strictEqual(now[key], was[key] === oldSecret ? newSecret : was[key], `${key} (fast parser: ${fast})`);
+          }
+        }
+        assert.deepStrictEqual(findSecretInEnv(result.text, oldSecret).filter((f) => f.effective), []);
+      }),
+      { numRuns: RUNS },
+    );
+    assert.ok(replacedSome > RUNS / 10, `only ${replacedSome} runs replaced anything`);
+  });
+
+  describe('size and adversarial shapes', () => {
+    const N = 100_000;
+    // Each ends in something that is not an assignment, so that no match swallows the run in one go.
+    const shapes: Array<[string, string]> = [
+      ['blank lines', '\n'.repeat(N) + 'TOKEN'],
+      ['CRLF blank lines', '\r\n'.repeat(N / 2) + '# end'],
+      ['spaces and line ends', ' \n'.repeat(N / 2) + 'TOKEN'],
+      ['tabs, CRs and U+2028', '\t\r\u2028'.repeat(N / 3) + 'x'],
+      ['blank lines after an assignment', 'A=1' + '\n'.repeat(N) + '='],
+      ['lines of names without values', 'ABC\n'.repeat(N / 4)],
+      ['an unterminated quote', `A='${"x\\'".repeat(N / 3)}`],
+      ['an unterminated double quote over many lines', `A="${'x\n'.repeat(N / 2)}`],
+      ['one long line of spaces', `A=${' '.repeat(N)}x`],
+      ['many assignments', Array.from({ length: N / 20 }, (_, i) => `VAR_${i}=value-${i}`).join('\n')],
+      ['export and spaces', 'export   \n'.repeat(N / 10)],
+    ];
+    it('a file with 1,000 blank lines in a row is still edited; with 100,000 the edit is refused, saying why', () => {
+      const modest = `A=1${'\n'.repeat(1000)}B=2\n`;
+      assert.strictEqual(setEnvVariable(modest, 'TOKENHUB_TOKEN', 'thub_value').action, 'appended');
+      assert.strictEqual(setEnvVariable(modest, 'B', 'three', { replace: true }).action, 'replaced');
+      const huge = `A=1${'\n'.repeat(N)}B=2\n`;
+      assert.throws(
+        () => setEnvVariable(huge, 'TOKENHUB_TOKEN', 'thub_value'),
+        (error: unknown) => error instanceof EnvEditError && error.code === 'verification_failed' && /100000 blank lines in a row/.test(error.message),
+      );
+      assert.deepStrictEqual(replaceSecretInEnv(huge, 'absent', 'new').replaced, [], 'nothing to replace: no dotenv needed, no refusal');
+      assert.throws(() => replaceSecretInEnv(huge, '1', 'new'), EnvEditError);
+      // Reading it is fine: the lookup the extension does first.
+      assert.strictEqual(findEnvVariable(huge, 'B')?.value, '2');
+    });
+
+    for (const [label, text] of shapes) {
+      it(`${label} (${Math.round(text.length / 1000)} K characters): read in linear time; an edit finishes or is refused quickly`, () => {
+        let started = performance.now();
+        listEnvEntries(text);
+        findEnvVariable(text, 'TOKEN');
+        findSecretInEnv(text, 'x');
+        const readMs = performance.now() - started;
+        started = performance.now();
+        try {
+          const result = setEnvVariable(text, 'TOKENHUB_TOKEN', 'thub_value', { replace: true });
+          assert.ok(verifyEnvEdit(text, result.text, 'TOKENHUB_TOKEN', 'thub_value').ok);
+        } catch (error) {
+          assert.ok(error instanceof EnvEditError, String(error));
+        }
+        const editMs = performance.now() - started;
+        // Generous for a loaded 2-core machine; the quadratic behaviour took seconds to minutes here.
+        assert.ok(readMs < 500, `reading took ${readMs.toFixed(0)} ms`);
+        assert.ok(editMs < 2000, `editing took ${editMs.toFixed(0)} ms`);
+      });
+    }
+  });
+});

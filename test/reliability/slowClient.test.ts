@@ -1,0 +1,90 @@
+// A client that stops half-way through a request must not hold a connection (a file descriptor, parser state)
+// for ever. The hub gives every request REQUEST_TIMEOUT_MS (30 s) to arrive in full, headers and body; node:http
+// then answers 408 (in the contract's error shape) and closes the connection (its check runs every 30 s, so within
+// a minute). Found by this suite: fastify's default is no limit, so a request whose body never completed stayed
+// open indefinitely (measured: still open after 200 s).
+// Waiting 30 s (plus node's 30 s check interval) is too slow for `npm test`, so the hub is built in-process and its
+// server's limits are shortened to a second; the configured value itself is checked as well.
+import assert from 'assert';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+import { buildHub, REQUEST_TIMEOUT_MS, type Hub } from '../../src/hub/app';
+import { SqliteStore } from '../../src/hub/stores/sqlite';
+import { parseResponse } from './support';
+import { assertErrorShape } from '../hub/helpers';
+
+describe('reliability: clients that stop half-way through a request', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let store: SqliteStore;
+  let hub: Hub;
+  let port: number;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-slow-'));
+    store = new SqliteStore(path.join(dir, 'hub.db'));
+    await store.migrate();
+    hub = await buildHub({ store });
+    assert.strictEqual(hub.app.server.requestTimeout, REQUEST_TIMEOUT_MS, 'the hub limits how long a request may take');
+    assert.ok(REQUEST_TIMEOUT_MS > 0 && REQUEST_TIMEOUT_MS <= 60_000);
+    // node applies the larger of the two to the whole request: the headers' limit must not exceed the request's.
+    assert.ok(hub.app.server.headersTimeout <= REQUEST_TIMEOUT_MS);
+    // The same mechanism, faster: a one-second limit, checked every 100 ms.
+    const server = hub.app.server as typeof hub.app.server & { connectionsCheckingInterval: number };
+    server.requestTimeout = 1000;
+    server.headersTimeout = 1000;
+    server.connectionsCheckingInterval = 100;
+    await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (hub.app.server.address() as net.AddressInfo).port;
+  });
+
+  after(async () => {
+    await hub?.close();
+    await store?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Sends `data` and never more; resolves with what came back once the hub closed the connection. */
+  function stall(data: string): Promise<{ received: Buffer; afterMs: number }> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const socket = net.connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      const guard = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the hub kept the stalled connection open for 10 s'));
+      }, 10_000);
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(guard);
+        resolve({ received: Buffer.concat(chunks), afterMs: Date.now() - started });
+      });
+      socket.write(data);
+    });
+  }
+
+  const cases: Array<[string, string]> = [
+    ['a body that never completes (invoke)', 'POST /v1/endpoints/chat-completions/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":'],
+    ['a chunked body without its last chunk', 'POST /v1/endpoints/chat-completions/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n'],
+    ['headers that never end', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: '],
+  ];
+  for (const [label, data] of cases) {
+    it(`${label}: 408 in the contract's shape, then the connection is closed`, async () => {
+      const { received, afterMs } = await stall(data);
+      const res = parseResponse(received);
+      assert.strictEqual(res.status, 408, received.toString('latin1'));
+      const body = JSON.parse(res.body.toString('utf8'));
+      assertErrorShape(body);
+      assert.strictEqual(body.error.code, 'bad_request');
+      assert.ok(afterMs >= 900 && afterMs < 5000, `closed after ${afterMs} ms`);
+    });
+  }
+
+  it('a management request answered before its body arrives (401 first) is closed as well', async () => {
+    const { received } = await stall('POST /v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+    assert.match(received.toString('latin1'), /^HTTP\/1\.1 401 /);
+  });
+});
