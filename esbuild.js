@@ -57,7 +57,7 @@ async function buildBundles() {
 }
 
 async function buildTests() {
-  const entryPoints = [...listTs('src'), ...listTs('test')];
+  const entryPoints = [...listTs('src'), ...listTs('test'), ...listTs('bench')];
   await esbuild.build({
     entryPoints,
     outdir: 'out',
