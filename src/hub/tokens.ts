@@ -13,6 +13,13 @@ import type { ReplayCache } from './replayCache';
 import type { IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
 
 const DAY_MS = 86_400_000;
+/**
+ * The form of every token id (newId): anything else names no token and is answered 404 without a query. PostgreSQL
+ * cannot compare text holding U+0000, so such an id (GET /v1/tokens/%00) was a 500 there.
+ */
+const TOKEN_ID = /^tok_[0-9A-Za-z]{16}$/;
+/** Every character a token name may hold (validateTokenName), for searches. */
+const NAME_CHARACTERS = /^[a-z0-9-]*$/;
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600_000;
 
 /** The sentence for an invalid_<field> error, using the shared validators where they apply. */
@@ -94,6 +101,7 @@ export class TokenService {
   }
 
   async get(workspace: WorkspaceRecord, id: string): Promise<Token> {
+    if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
     const record = await this.store.getToken(workspace.id, id);
     if (!record) throw errors.notFound('This workspace has no token with that id.');
     return this.toApi(record);
@@ -106,6 +114,9 @@ export class TokenService {
       if (!after) throw errors.invalid('cursor', fieldMessage('cursor', query.cursor));
     }
     const search = query.search ? query.search.toLowerCase() : undefined;
+    // A character no name can hold matches nothing: answered without the database (PostgreSQL cannot even compare
+    // text holding U+0000).
+    if (search !== undefined && !NAME_CHARACTERS.test(search)) return { data: [], nextCursor: null };
     const rows = await this.store.listTokens(workspace.id, { limit: query.limit + 1, after, search });
     const page = rows.slice(0, query.limit);
     return {
@@ -166,6 +177,7 @@ export class TokenService {
 
   async rotate(workspace: WorkspaceRecord, id: string, graceSeconds: number, idempotencyKey: string | undefined): Promise<TokenWithSecret> {
     return this.idempotent(workspace, idempotencyKey, requestHash(`rotate ${id}`, { graceSeconds }), async (claim) => {
+      if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
       const now = this.now();
       const secret = generateToken(ACCESS_TOKEN_PREFIX);
       const result = await this.store.rotateToken(
@@ -185,6 +197,7 @@ export class TokenService {
   }
 
   async remove(workspace: WorkspaceRecord, id: string): Promise<void> {
+    if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
     if (!(await this.store.deleteToken(workspace.id, id))) throw errors.notFound('This workspace has no token with that id.');
     this.replays.dropToken(id);
     this.lastUsed.forget(id);

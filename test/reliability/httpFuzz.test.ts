@@ -9,13 +9,16 @@ import assert from 'assert';
 import fc from 'fast-check';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
+import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { assertErrorShape, call, client } from '../hub/helpers';
 import { rawExchange } from './support';
 
 const RUNS = Number(process.env.HTTP_FUZZ_RUNS ?? 4000);
 
-describe('reliability: random requests over real HTTP (fast-check, raw sockets)', function () {
+for (const store of ['SQLite', 'PostgreSQL'] as const)
+describe(`reliability: random requests over real HTTP (fast-check, raw sockets, ${store})`, function () {
   this.timeout(300_000);
+  let cluster: PostgresCluster | undefined;
   let hub: HubProcess;
   let accountKey: string;
   let accessToken: string;
@@ -23,7 +26,9 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
   let otherKey: string;
 
   before(async () => {
-    hub = await startHub({ args: ['--auth-failure-limit', '1000000', '--log-level', 'warn'] });
+    if (store === 'PostgreSQL') cluster = await startPostgres();
+    const db = cluster ? await cluster.createDatabase('fuzz') : undefined;
+    hub = await startHub({ db, args: ['--auth-failure-limit', '1000000', '--log-level', 'warn'] });
     ({ accountKey } = await hub.init('fuzz', ['chat-completions', 'embeddings']));
     ({ accountKey: otherKey } = await hub.init('other', ['chat-completions']));
     const created = await client(hub.url, accountKey).post('/v1/tokens', { name: 'seed', endpoints: ['chat-completions'] });
@@ -32,13 +37,16 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
     tokenId = created.body.token.id;
   });
 
-  after(() => hub?.stop());
+  after(async () => {
+    await hub?.stop();
+    await cluster?.stop();
+  });
 
   const unicode = fc.string({ unit: 'grapheme', maxLength: 12 });
   const anyText = fc.oneof(fc.string({ maxLength: 30 }), unicode, fc.string({ unit: 'binary', maxLength: 20 }));
   const segment = fc.oneof(
     fc.constantFrom('v1', 'tokens', 'endpoints', 'workspace', 'invoke', 'rotate', 'healthz', 'openapi.json', 'chat-completions', 'TOKEN_ID'),
-    fc.constantFrom('%', '%zz', '%00', '%2F', '%2e%2e', '..', '.', '', 'tok_0000000000000000', '%C3%A9', '%ED%A0%80', '%FF', '*', ';a=b'),
+    fc.constantFrom('%', '%zz', '%00', 'tok_%00', 'a%00b', '%2F', '%2e%2e', '..', '.', '', 'tok_0000000000000000', '%C3%A9', '%ED%A0%80', '%FF', '*', ';a=b'),
     unicode, // sent as raw UTF-8 bytes
     anyText.map(encodeURIComponent),
     fc.integer({ min: 200, max: 9000 }).map((n) => 'x'.repeat(n)),
@@ -66,7 +74,7 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
       .array(
         fc.tuple(
           fc.constantFrom('limit', 'cursor', 'search', 'x', 'limit[]', 'search[0]', '__proto__', 'constructor'),
-          fc.oneof(anyText, fc.integer().map(String), fc.constantFrom('', '0', '1', '200', '201', '-1', '1e2', '0x10', 'NaN', '%', 'MTow')),
+          fc.oneof(anyText, fc.integer().map(String), fc.constantFrom('', '0', '1', '200', '201', '-1', '1e2', '0x10', 'NaN', '%', 'MTow', '%00', 'a%00')),
           fc.boolean(), // encode or send raw
         ),
         { maxLength: 4 },
@@ -169,6 +177,7 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
     ['POST', '/v1/tokens'],
     ['POST', '/v1/tokens'],
     ['GET', '/v1/tokens/TOKEN_ID'],
+    ['GET', '/v1/tokens/tok_%00'],
     ['DELETE', '/v1/tokens/TOKEN_ID'],
     ['POST', '/v1/tokens/TOKEN_ID/rotate'],
     ['POST', '/v1/endpoints/chat-completions/invoke'],
@@ -189,7 +198,10 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
     route: saneRoute,
     query: fc.option(
       fc
-        .array(fc.tuple(fc.constantFrom('limit', 'cursor', 'search', 'x'), fc.oneof(anyText, fc.integer({ min: -5, max: 300 }).map(String))), { maxLength: 3 })
+        .array(
+          fc.tuple(fc.constantFrom('limit', 'cursor', 'search', 'search', 'x'), fc.oneof(anyText, fc.integer({ min: -5, max: 300 }).map(String), fc.constantFrom('\u0000', 'a\u0000'))),
+          { maxLength: 3 },
+        )
         .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')),
       { nil: undefined },
     ),
@@ -273,6 +285,22 @@ describe('reliability: random requests over real HTTP (fast-check, raw sockets)'
     lines.push(Buffer.from('\r\n'));
     return Buffer.concat([...lines, payload]);
   }
+
+  // Found by this fuzz on PostgreSQL, whose text cannot hold U+0000: such a token id was a 500 there.
+  it('a NUL character in a token id or a search: 404 or an empty list, as for any id or name that does not exist', async () => {
+    const api = client(hub.url, accountKey);
+    for (const id of ['%00', 'tok_%00', `${tokenId.slice(0, -1)}%00`]) {
+      assert.strictEqual((await api.get(`/v1/tokens/${id}`)).status, 404);
+      assert.strictEqual((await api.del(`/v1/tokens/${id}`)).status, 404);
+      assert.strictEqual((await api.post(`/v1/tokens/${id}/rotate`, {})).status, 404);
+      assert.strictEqual((await api.post(`/v1/tokens/${id}/rotate`, {}, { headers: { 'Idempotency-Key': `nul-${id}` } })).status, 404);
+    }
+    for (const search of ['%00', 'se%00ed', 'SEED', 'se_d', '%25']) {
+      const listed = await api.get(`/v1/tokens?search=${search}`);
+      assert.strictEqual(listed.status, 200, listed.text);
+      assert.deepStrictEqual(listed.body.data.map((t: { name: string }) => t.name), search === 'SEED' ? ['seed'] : []);
+    }
+  });
 
   it('answers every request with well-formed HTTP, never 5xx, errors in the contract shape; the hub survives', async () => {
     const statuses = new Map<number, number>();
