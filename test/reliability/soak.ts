@@ -2,10 +2,11 @@
 // checked against a model of what must be true. `npm run test:soak` (60 s; `-- --seconds N`), and a 5-second run
 // in `npm test` (soak.test.ts).
 //
-// Two hub processes share one SQLite database: "main" gets the traffic; "ahead" runs with its clock 10 minutes
-// ahead (TOKENHUB_TEST_CLOCK_OFFSET_MS), so that tokens created to expire in 150 s and previous secrets within a
-// 120-second grace are already dead there: expired tokens and ended graces are checked under load without waiting.
-// Valid tokens are never sent to "ahead" (it would record a last use 10 minutes in the future).
+// Two hub processes share one SQLite database (with --postgres, a database of a private PostgreSQL cluster):
+// "main" gets the traffic; "ahead" runs with its clock 10 minutes ahead (TOKENHUB_TEST_CLOCK_OFFSET_MS), so that
+// tokens created to expire in 150 s and previous secrets within a 120-second grace are already dead there: expired
+// tokens and ended graces are checked under load without waiting. Valid tokens are never sent to "ahead" (it would
+// record a last use 10 minutes in the future).
 //
 // Traffic, from concurrent keep-alive clients in this process (the hubs are separate processes): invokes with live
 // tokens (200), with a token on an endpoint it is not scoped to (403), with unknown, malformed and wrong-kind
@@ -20,13 +21,15 @@
 // accepted, a wrong body); no unexpected network error or timeout; every kind of request exercised; the main hub's
 // memory flat (RSS at the end at most 50 % above RSS after warm-up); last-used times exact at the process that saw
 // the use and at most 60 s stale in the database (read through the other process); the second hub back after its
-// kill; SQLite's integrity_check; the main hub exiting 0 on SIGTERM.
+// kill; the database holding exactly the tokens the model holds; SQLite's integrity_check; the main hub exiting 0 on
+// SIGTERM.
 import Database from 'better-sqlite3';
 import http from 'http';
 import type { ChildProcess } from 'child_process';
 import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
+import { startPostgres } from '../support/postgres';
 import { rssKiB, sleep } from './support';
 
 export interface SoakOptions {
@@ -37,6 +40,8 @@ export interface SoakOptions {
   faults?: boolean;
   /** Allowed growth of the main hub's RSS from the end of the warm-up to the end (default 0.5 = 50 %). */
   rssGrowthLimit?: number;
+  /** Both hubs on a private PostgreSQL cluster instead of one SQLite file (default false). */
+  postgres?: boolean;
   log?: (line: string) => void;
 }
 
@@ -187,9 +192,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   const hubArgs = ['--auth-failure-limit', '1000000', '--log-level', 'warn'];
 
-  const main = await startHub({ args: hubArgs });
+  const cluster = options.postgres ? await startPostgres() : undefined;
+  let main: HubProcess;
+  try {
+    main = await startHub({ db: cluster ? await cluster.createDatabase('soak') : undefined, args: hubArgs });
+  } catch (error) {
+    await cluster?.stop();
+    throw error;
+  }
+  const storeName = cluster ? 'PostgreSQL' : 'SQLite';
   let ahead: HubProcess | undefined;
-  const cleanup: Array<() => Promise<unknown>> = [];
+  const cleanup: Array<() => Promise<unknown>> = [async () => cluster?.stop()];
   try {
     ahead = await startHub({ db: main.db, args: hubArgs, env: { TOKENHUB_TEST_CLOCK_OFFSET_MS: String(AHEAD_MS) } });
     const acme = await main.init('acme', ['chat-completions', 'embeddings']);
@@ -546,7 +559,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
 
     // ----- run
-    log(`=== soak: ${seconds} s, ${concurrency} concurrent clients, hub pid ${main.process.pid} (SQLite), second hub 10 min ahead`);
+    log(`=== soak: ${seconds} s, ${concurrency} concurrent clients, hub pid ${main.process.pid} (${storeName}), second hub 10 min ahead`);
     // Seed the workspace so that every kind of request has something to work on from the start.
     await Promise.all(Array.from({ length: 8 }, async () => {
       while (live.size < TARGET_LIVE / 2) await create();
@@ -614,14 +627,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       } else lastUseStored++;
     }
 
-    // ----- the database and a clean stop
-    let integrity = 'not checked';
-    try {
-      const db = new Database(main.db, { fileMustExist: true });
-      integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join(', ');
-      db.close();
-    } catch (error) {
-      integrity = (error as Error).message;
+    // ----- the database: exactly the model's live tokens, and (SQLite) a sound file
+    const listed = new Set<string>();
+    for (let cursor: string | null = null, pages = 0; pages < 1000; pages++) {
+      const page: Answer | undefined = await send('list: every token at the end', 'main', 'GET', `/v1/tokens?limit=200${cursor ? `&cursor=${cursor}` : ''}`, {
+        auth: acme.accountKey,
+      });
+      if (!page || page.status !== 200) break;
+      for (const token of (page.body as TokenPage).data) listed.add(token.id);
+      cursor = (page.body as TokenPage).nextCursor;
+      if (!cursor) break;
+    }
+    const modelIds = new Set(live.items.map((t) => t.id));
+    const unexpected = [...listed].filter((id) => !modelIds.has(id));
+    const lost = [...modelIds].filter((id) => !listed.has(id));
+    let integrity = 'ok (PostgreSQL: not applicable)';
+    if (!cluster) {
+      try {
+        const db = new Database(main.db, { fileMustExist: true });
+        integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join(', ');
+        db.close();
+      } catch (error) {
+        integrity = (error as Error).message;
+      }
     }
     const mainPid = main.process.pid;
     await ahead.stop();
@@ -671,7 +699,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (faults) {
       check('second hub back after SIGKILL, answering correctly', faultLog.length === 1 && aheadAnsweredAfterRestart > 0, `${aheadAnsweredAfterRestart} answers after the restart`);
     }
-    check('SQLite integrity_check', integrity === 'ok', integrity);
+    check(
+      'the database holds exactly the tokens the clients were told exist',
+      unexpected.length === 0 && lost.length === 0,
+      `${listed.size} listed, ${modelIds.size} in the model; ${unexpected.length} unexpected, ${lost.length} missing`,
+    );
+    if (!cluster) check('SQLite integrity_check', integrity === 'ok', integrity);
     check('main hub stops cleanly on SIGTERM (exit 0)', exitCode === 0, `exit ${exitCode}`);
 
     log('checks:');
@@ -692,9 +725,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       lines,
     };
   } finally {
-    for (const step of cleanup) await step().catch(() => undefined);
     await ahead?.stop().catch(() => undefined);
     await main.stop().catch(() => undefined);
+    for (const step of cleanup) await step().catch(() => undefined);
   }
 }
 
@@ -702,7 +735,7 @@ function parseSeconds(argv: string[]): number {
   const at = argv.indexOf('--seconds');
   const value = at >= 0 ? Number(argv[at + 1]) : 60;
   if (!Number.isFinite(value) || value < 1 || value > 3600) {
-    process.stderr.write('usage: node out/test/reliability/soak.js [--seconds N (1-3600, default 60)] [--concurrency N] [--no-faults]\n');
+    process.stderr.write('usage: node out/test/reliability/soak.js [--seconds N (1-3600, default 60)] [--concurrency N] [--no-faults] [--postgres]\n');
     process.exit(2);
   }
   return value;
@@ -715,6 +748,7 @@ if (require.main === module) {
     seconds: parseSeconds(argv),
     concurrency: concurrencyAt >= 0 ? Number(argv[concurrencyAt + 1]) : undefined,
     faults: !argv.includes('--no-faults'),
+    postgres: argv.includes('--postgres'),
     log: (line) => console.log(line),
   }).then(
     (report) => process.exit(report.failed === 0 ? 0 : 1),
