@@ -236,6 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let networkErrors = 0;
     const networkExamples: string[] = [];
     let cutByFault = 0;
+    let aheadInFlight = 0;
     let aheadAnsweredAfterRestart = 0;
     const latencies: number[] = [];
     let requests = 0;
@@ -249,6 +250,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const started = performance.now();
       requests++;
       byKind[kind] = (byKind[kind] ?? 0) + 1;
+      if (target === 'ahead') aheadInFlight++;
       try {
         const answer = await (target === 'main' ? toMain : toAhead)(method, path, opts);
         latencies.push(performance.now() - started);
@@ -264,6 +266,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         networkErrors++;
         if (networkExamples.length < 10) networkExamples.push(`${kind} ${method} ${path.slice(0, 60)}: ${(error as Error).message}`);
         return undefined;
+      } finally {
+        if (target === 'ahead') aheadInFlight--;
       }
     }
 
@@ -581,6 +585,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await sleep((seconds * 1000) / 2);
       if (Date.now() > deadline - 1000) return;
       const killedAt = Date.now();
+      const inFlightAtKill = aheadInFlight;
       aheadUp = false;
       aheadGeneration++;
       const child = ahead!.process as ChildProcess;
@@ -592,7 +597,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ahead = await startHub({ db: main.db, args: hubArgs, env: { TOKENHUB_TEST_CLOCK_OFFSET_MS: String(AHEAD_MS) } });
       aheadUrl = new URL(ahead.url);
       aheadUp = true;
-      faultLog.push(`SIGKILL of the second hub at ${((killedAt - started) / 1000).toFixed(1)} s, running again after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+      faultLog.push(
+        `SIGKILL of the second hub at ${((killedAt - started) / 1000).toFixed(1)} s with ${inFlightAtKill} requests in flight to it, ` +
+          `running again after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`,
+      );
     })();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
