@@ -7,6 +7,7 @@
 // - the database opens cleanly (the new process starts, migrates and answers; SQLite's integrity_check is "ok").
 import assert from 'assert';
 import Database from 'better-sqlite3';
+import fs from 'fs';
 import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
@@ -114,17 +115,21 @@ function crashSuite(label: string, database: () => Promise<{ db?: string; cleanu
   describe(`reliability: SIGKILL during a burst of creates and deletes (${label})`, function () {
     this.timeout(120_000);
     let hub: HubProcess | undefined;
+    let dataDir: string | undefined;
     let cleanup: (() => Promise<void>) | undefined;
 
     after(async () => {
       await hub?.stop();
       await cleanup?.();
+      // test/support/hub.ts removes the data folder after one restart, not after a restart of a restarted handle.
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('after each restart: acknowledged creates exist and work, acknowledged deletes stay deleted, nothing else appears', async () => {
       const chosen = await database();
       cleanup = chosen.cleanup;
       hub = await startHub({ db: chosen.db, args: ['--auth-failure-limit', '1000000'] });
+      dataDir = hub.dataDir;
       const { accountKey } = await hub.init('crashy', ['chat-completions']);
       const ledger: Ledger = { created: new Map(), deleted: new Map(), inDoubt: new Set(), wrong: [] };
       const rounds: string[] = [];

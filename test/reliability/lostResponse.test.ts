@@ -8,6 +8,7 @@
 //   tokenId so the caller can find or delete the token whose secret it will never see.
 // (The hub side of Idempotency-Key is in test/hub/contract.ts; this is the client and the wire together.)
 import assert from 'assert';
+import fs from 'fs';
 import http from 'http';
 import { HubClient, HubError } from '../../src/api/client';
 import type { TokenPage } from '../../src/api/types';
@@ -24,8 +25,11 @@ describe('reliability: a lost answer to create or rotate', function () {
   let proxy: LossyProxy;
   let accountKey: string;
 
+  let dataDir: string;
+
   before(async () => {
     hub = await startHub();
+    dataDir = hub.dataDir;
     ({ accountKey } = await hub.init('lossy', ['chat-completions']));
     ahead = await startHub({ db: hub.db, env: { TOKENHUB_TEST_CLOCK_OFFSET_MS: TEN_MINUTES_AHEAD } });
     proxy = await startLossyProxy(hub.port);
@@ -35,6 +39,8 @@ describe('reliability: a lost answer to create or rotate', function () {
     await proxy?.close();
     await ahead?.stop();
     await hub?.stop();
+    // test/support/hub.ts removes the data folder after one restart, not after a restart of a restarted handle.
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   // The HubClient (axios) keeps connections alive in Node's global agent: start every test without one, so that a
