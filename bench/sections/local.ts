@@ -48,6 +48,8 @@ export interface EnvResult {
   ratio: number;
   /** perKLineMs at the largest size ÷ at 10k lines: 1 means linear. */
   linearity: number;
+  /** The same for one dotenv parse (the baseline): how much of the growth is dotenv's own. */
+  parseLinearity: number;
   bySize: EnvSize[];
   load: number;
 }
@@ -80,6 +82,7 @@ export function benchEnv(sizes: number[], reps: number): Promise<EnvResult> {
       parse10kMs: tenK.parseMs,
       ratio: round(tenK.insertMs / tenK.parseMs, 2),
       linearity: round(largest.perKLineMs / tenK.perKLineMs, 2),
+      parseLinearity: round(largest.parseMs / largest.lines / (tenK.parseMs / tenK.lines), 2),
       bySize,
       load: load1(),
     };

@@ -8,7 +8,7 @@
 import fs from 'fs';
 import path from 'path';
 import { ensureCodeServer, launchChromium, remoteUri, startCodeServer, type Browser, type RunningCodeServer } from '../../src/dev/codeServer';
-import { load1, mkTemp, progress, REPO, round, sleep } from '../lib/common';
+import { load1, median, mkTemp, progress, REPO, round, sleep } from '../lib/common';
 import { startBenchHub, type BenchHub } from '../lib/hub';
 import { seed } from '../lib/seed';
 
@@ -17,6 +17,8 @@ export interface VsCodeResult {
   activationMs: number;
   baselineActivationMs: number;
   activationRatio: number;
+  /** Each launch's activation time. */
+  activationRuns: number[];
   codeLoadMs: number;
   /** Which bundle was activated. */
   activationBundle: string;
@@ -61,37 +63,27 @@ function baselineExtension(dir: string): void {
   fs.writeFileSync(path.join(dir, 'extension.js'), 'exports.activate = () => ({ ok: true });\nexports.deactivate = () => {};\n');
 }
 
-export async function benchVsCode(options: { tokens: number; reps: number; bundleFile?: string }): Promise<VsCodeResult> {
-  const dir = mkTemp('tokenhub-bench-vscode-');
-  let hub: BenchHub | undefined;
+type HostResult = Record<string, number | number[] | string | boolean | undefined>;
+
+/** One VS Code (code-server + Chromium) from scratch: a fresh profile, the extension copy, the bench suite. */
+async function launch(dir: string, bundle: string, config: Record<string, unknown>): Promise<HostResult> {
+  const install = ensureCodeServer();
+  const extDir = path.join(dir, 'token-hub');
+  // VS Code in the browser loads one extension from source only: the baseline is installed instead, into the
+  // extensions folder code-server starts with.
+  const extensionsDir = path.join(dir, 'extensions');
+  extensionCopy(extDir, bundle);
+  baselineExtension(path.join(extensionsDir, 'tokenhub.tokenhub-bench-baseline-0.0.1'));
+  const workspace = path.join(dir, 'workspace');
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(path.join(workspace, '.env'), 'EXISTING_VARIABLE=keep-me\n');
+  const resultFile = path.join(dir, 'result.json');
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify({ ...config, resultFile, baselineId: BASELINE_ID }));
+
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   try {
-    const install = ensureCodeServer();
-    progress(`vscode: seeding ${options.tokens} tokens through the store layer`);
-    const db = path.join(dir, 'hub.db');
-    const seeded = await seed(db, 'bench', options.tokens);
-    hub = await startBenchHub(db, [], [], dir);
-
-    const bundle = options.bundleFile ?? path.join(REPO, 'dist', 'extension.js');
-    const extDir = path.join(dir, 'token-hub');
-    // VS Code in the browser loads one extension from source only: the baseline is installed instead, into the
-    // extensions folder code-server starts with.
-    const extensionsDir = path.join(dir, 'extensions');
-    const baselineDir = path.join(extensionsDir, 'tokenhub.tokenhub-bench-baseline-0.0.1');
-    extensionCopy(extDir, bundle);
-    baselineExtension(baselineDir);
-    const workspace = path.join(dir, 'workspace');
-    fs.mkdirSync(workspace);
-    fs.writeFileSync(path.join(workspace, '.env'), 'EXISTING_VARIABLE=keep-me\n');
-
-    const resultFile = path.join(dir, 'result.json');
-    const configFile = path.join(dir, 'config.json');
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({ resultFile, hubUrl: hub.url, accountKey: seeded.accountKey, reps: options.reps, tokens: options.tokens, baselineId: BASELINE_ID }),
-    );
-    progress('vscode: starting code-server and Chromium');
     server = await startCodeServer({
       folder: workspace,
       extensionsDir,
@@ -110,34 +102,63 @@ export async function benchVsCode(options: { tokens: number; reps: number; bundl
     const consoleLog = fs.openSync(path.join(dir, 'browser-console.log'), 'a');
     page.on('console', (message) => fs.writeSync(consoleLog, `[${message.type()}] ${message.text()}\n`));
     await page.goto(`${server.url}/?${params.toString().replace(/\+/g, '%20')}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-
     const deadline = Date.now() + 240_000;
     while (!fs.existsSync(resultFile)) {
       if (Date.now() > deadline) throw new Error(`no result from the extension host within 240 s; see ${path.join(dir, 'code-server.log')}`);
       await sleep(250);
     }
-    const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Record<string, number | string | boolean | undefined>;
+    const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as HostResult;
     if (r.error) throw new Error(`in the extension host: ${r.error}`);
     if (r.alreadyActive) throw new Error('the extension was active before the measurement: activation time unknown');
-    const num = (key: string) => Number(r[key]);
-    return {
-      vscodeVersion: String(r.vscodeVersion),
-      activationMs: round(num('activationMs'), 2),
-      baselineActivationMs: round(num('baselineActivationMs'), 2),
-      activationRatio: round(num('activationMs') / num('baselineActivationMs'), 2),
-      codeLoadMs: round(num('codeLoadMs'), 2),
-      activationBundle: options.bundleFile ? 'production (esbuild.js --production)' : 'development (dist/extension.js as built)',
-      treeFirstPageMs: round(num('treeFirstPageMs'), 2),
-      treeColdMs: round(num('treeColdMs'), 2),
-      treeBaselineMs: round(num('treeBaselineMs'), 2),
-      treeRatio: round(num('treeFirstPageMs') / num('treeBaselineMs'), 2),
-      treeTokens: options.tokens,
-      treeTokensShown: num('treeTokensShown'),
-      load: load1(),
-    };
+    return r;
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();
+  }
+}
+
+/**
+ * `launches` fresh VS Codes (activation happens once per VS Code, so each launch gives one activation time; the
+ * median is reported, every run is kept), one hub with `tokens` tokens for all of them.
+ */
+export async function benchVsCode(options: { tokens: number; reps: number; launches: number; bundleFile?: string }): Promise<VsCodeResult> {
+  const dir = mkTemp('tokenhub-bench-vscode-');
+  let hub: BenchHub | undefined;
+  try {
+    progress(`vscode: seeding ${options.tokens} tokens through the store layer`);
+    const db = path.join(dir, 'hub.db');
+    const seeded = await seed(db, 'bench', options.tokens);
+    hub = await startBenchHub(db, [], [], dir);
+    const bundle = options.bundleFile ?? path.join(REPO, 'dist', 'extension.js');
+    const runs: HostResult[] = [];
+    for (let i = 0; i < options.launches; i++) {
+      progress(`vscode: code-server and Chromium, launch ${i + 1}/${options.launches}`);
+      const launchDir = path.join(dir, `launch-${i}`);
+      fs.mkdirSync(launchDir);
+      runs.push(await launch(launchDir, bundle, { hubUrl: hub.url, accountKey: seeded.accountKey, reps: options.reps, tokens: options.tokens }));
+    }
+    const med = (key: string) => round(median(runs.map((r) => Number(r[key]))), 2);
+    const activationMs = med('activationMs');
+    const baselineActivationMs = med('baselineActivationMs');
+    const treeFirstPageMs = med('treeFirstPageMs');
+    const treeBaselineMs = med('treeBaselineMs');
+    return {
+      vscodeVersion: String(runs[0].vscodeVersion),
+      activationMs,
+      baselineActivationMs,
+      activationRatio: round(activationMs / baselineActivationMs, 2),
+      activationRuns: runs.map((r) => round(Number(r.activationMs), 2)),
+      codeLoadMs: med('codeLoadMs'),
+      activationBundle: options.bundleFile ? 'production (esbuild.js --production)' : 'development (dist/extension.js as built)',
+      treeFirstPageMs,
+      treeColdMs: med('treeColdMs'),
+      treeBaselineMs,
+      treeRatio: round(treeFirstPageMs / treeBaselineMs, 2),
+      treeTokens: options.tokens,
+      treeTokensShown: Number(runs[0].treeTokensShown),
+      load: load1(),
+    };
+  } finally {
     await hub?.stop();
     if (process.env.TOKENHUB_BENCH_KEEP) progress(`vscode: kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
