@@ -24,6 +24,8 @@ export interface StartHubOptions {
   args?: string[];
   /** Use this folder instead of a fresh temp one (it is then not removed by stop()). */
   dataDir?: string;
+  /** Remove the data folder when the hub stops (default: only when the folder was made by startHub). */
+  removeDataDirOnStop?: boolean;
 }
 
 export interface HubProcess {
@@ -56,7 +58,7 @@ export function runHubCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: str
 
 export async function startHub(options: StartHubOptions = {}): Promise<HubProcess> {
   if (!fs.existsSync(HUB_BIN)) throw new Error(`${HUB_BIN} is missing: run "npm run build" first.`);
-  const ownsDataDir = options.dataDir === undefined;
+  const ownsDataDir = options.removeDataDirOnStop ?? options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-hub-'));
   const db = options.db ?? path.join(dataDir, 'hub.db');
   const env = { ...process.env, ...options.env };
@@ -111,22 +113,14 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubProces
     },
     async restart(overrides = {}) {
       await stopProcess('SIGTERM');
-      const next = await startHub({
+      // The new process takes over the data folder, and with it the duty to remove it (through every restart).
+      return startHub({
         db,
         dataDir,
+        removeDataDirOnStop: ownsDataDir,
         env: { ...options.env, ...overrides.env },
         args: overrides.args ?? options.args,
       });
-      // The new handle takes over the temp dir: remove it when it stops.
-      if (ownsDataDir) {
-        const stopNext = next.stop.bind(next);
-        next.stop = async (signal) => {
-          const code = await stopNext(signal);
-          fs.rmSync(dataDir, { recursive: true, force: true });
-          return code;
-        };
-      }
-      return next;
     },
     async init(workspace, endpoints, extraArgs = []) {
       const result = await handle.cli(['init', '--workspace', workspace, ...endpoints.flatMap((e) => ['--endpoint', e]), ...extraArgs]);
