@@ -15,6 +15,24 @@ function listTs(dir) {
   });
 }
 
+/** Parts of axios the extension never reaches resolve to small stand-ins (src/api/shims) in the extension bundle. */
+const AXIOS_INTERNAL_STUBS = {
+  'xhr.js': 'browserAdapter.js', // browsers only: the client asks for the http adapter
+  'fetch.js': 'browserAdapter.js',
+  'shouldBypassProxy.js': 'noEnvironmentProxy.js', // proxy: false
+  'estimateDataURLDecodedBytes.js': 'noDataUrls.js', // hub addresses are http(s)
+};
+const axiosInternalsStubbed = {
+  name: 'axios-internals-stubbed',
+  setup(build) {
+    const axiosLib = `${path.sep}node_modules${path.sep}axios${path.sep}lib${path.sep}`;
+    build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      const stub = AXIOS_INTERNAL_STUBS[path.basename(args.path)];
+      return stub && args.importer.includes(axiosLib) ? { path: path.resolve('src/api/shims', stub) } : undefined;
+    });
+  },
+};
+
 async function buildBundles() {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
   await Promise.all([
@@ -29,7 +47,9 @@ async function buildBundles() {
         'form-data': './src/api/shims/formData.js',
         'follow-redirects': './src/api/shims/followRedirects.js',
         'https-proxy-agent': './src/api/shims/httpsProxyAgent.js',
+        'proxy-from-env': './src/api/shims/noEnvironmentProxy.js',
       },
+      plugins: [axiosInternalsStubbed],
       legalComments: production ? 'none' : 'inline',
       charset: 'utf8',
       minify: production,

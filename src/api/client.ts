@@ -95,6 +95,8 @@ export class HubClient {
       headers: options.accountKey ? { Authorization: `Bearer ${options.accountKey}` } : {},
       // Every status is an answer; errors are mapped below so that no secret-bearing config leaks into an error.
       validateStatus: () => true,
+      // Node's http adapter, by name: the bundle leaves out axios's browser adapters.
+      adapter: 'http',
       maxRedirects: 0,
       proxy: false,
       transitional: { clarifyTimeoutError: true },
