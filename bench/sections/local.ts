@@ -1,7 +1,7 @@
-// The pure parts the extension runs on a person's machine: .env editing (setEnvVariable + verifyEnvEdit, as the
+// The pure parts the extension runs on a person's machine: .env editing (setEnvVariable, which checks its result with dotenv, as the
 // "Insert into .env" command does) and the leak scanner. Baselines: one dotenv parse of the same file, and one
 // regular-expression pass over the same 10 MB looking for the token prefixes.
-import { parseEnv, setEnvVariable, verifyEnvEdit } from '../../src/core/env';
+import { parseEnv, setEnvVariable } from '../../src/core/env';
 import { ACCESS_TOKEN_PREFIX, generateToken } from '../../src/core/token';
 import { benchmarkScan, pseudoRandomBase64 } from '../../src/core/scanner';
 import { load1, median, progress, round, timeReps } from '../lib/common';
@@ -65,9 +65,9 @@ export function benchEnv(sizes: number[], reps: number): Promise<EnvResult> {
       const insert = await timeReps(
         n,
         () => {
+          // What the extension and the CLI run: setEnvVariable checks its result with both dotenv parsers itself.
           const result = setEnvVariable(text, 'TOKENHUB_TOKEN', secret);
-          const check = verifyEnvEdit(text, result.text, 'TOKENHUB_TOKEN', secret);
-          if (!check.ok || result.action !== 'appended') throw new Error(`env edit failed: ${check.problems.join(' ')}`);
+          if (result.action !== 'appended') throw new Error(`env edit ${result.action}, expected appended`);
         },
         3,
       );

@@ -1,11 +1,11 @@
 // Writing a secret into a .env file from the terminal with the same safe editor as the extension:
-// src/core/env.ts decides the text (every other byte kept), verifyEnvEdit checks that dotenv reads it back exactly,
+// src/core/env.ts decides the text (every other byte kept) and checks that dotenv reads it back exactly,
 // writeFileAtomically replaces the file. Messages name the file and the variable, never the value.
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomically } from '../core/atomicWrite';
-import { EnvEditError, setEnvVariable, verifyEnvEdit } from '../core/env';
+import { EnvEditError, setEnvVariable } from '../core/env';
 import { ACCESS_TOKEN_PREFIX, generateToken } from '../core/token';
 import { validateEnvVariableName } from '../core/validation';
 import { CliError, EXIT, UsageError } from './errors';
@@ -31,11 +31,8 @@ function readText(file: string): string {
 
 function edit(target: EnvTarget, text: string, value: string) {
   try {
-    const result = setEnvVariable(text, target.variable, value, { replace: target.replace });
-    if (!verifyEnvEdit(text, result.text, target.variable, value).ok) {
-      throw new CliError(`${target.file} was left unchanged: the edited file would not read back with ${target.variable} set exactly.`);
-    }
-    return result;
+    // setEnvVariable returns only text that both dotenv parsers read back exactly (else it throws verification_failed).
+    return setEnvVariable(text, target.variable, value, { replace: target.replace });
   } catch (error) {
     if (!(error instanceof EnvEditError)) throw error;
     if (error.code === 'variable_exists') {

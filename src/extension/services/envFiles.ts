@@ -4,7 +4,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, replaceSecretInEnv, setEnvVariable, verifyEnvEdit } from '../../core/env';
+import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
 import { writeFileAtomically } from '../../core/atomicWrite';
 import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
 import { Logger } from './logger';
@@ -55,10 +55,8 @@ export class EnvFileService {
   async setVariable(target: EnvTarget, name: string, value: string): Promise<EnvWriteResult> {
     const uri = this.uriOf(target);
     const { text, document } = await this.read(uri);
+    // setEnvVariable returns only text that dotenv reads back exactly (else verification_failed, a sentence here).
     const edit = asEnvEditError(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
-    if (!verifyEnvEdit(text, edit.text, name, value).ok) {
-      throw new EnvEditError(`Token Hub did not change ${target.relativePath}: the edited file would not read back with ${name} set exactly. Edit the file by hand or choose another variable.`);
-    }
     if (edit.action === 'unchanged') return { uri, action: 'unchanged', inEditor: false };
     const inEditor = await this.write(uri, document, text, edit.text);
     this.logger.info(`${edit.action === 'replaced' ? 'Replaced' : 'Added'} ${name} in ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
