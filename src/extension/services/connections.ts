@@ -37,11 +37,12 @@ export class ConnectionManager implements vscode.Disposable {
 
   /** Reads the saved hubs and their keys; does not contact any hub. */
   async load(): Promise<void> {
-    this.connections.clear();
+    // Built aside and swapped in at once: readers never see a half-loaded (or empty) list while keys are read.
+    const loaded = new Map<string, Connection>();
     for (const entry of this.settings.hubs()) {
       const id = connectionIdOf(entry.url, entry.workspaceId);
       const accountKey = await this.secrets.get(ACCOUNT_KEY_PREFIX + id);
-      this.connections.set(id, {
+      loaded.set(id, {
         id,
         url: normaliseHubUrl(entry.url),
         workspaceId: entry.workspaceId,
@@ -51,6 +52,8 @@ export class ConnectionManager implements vscode.Disposable {
         workspace: undefined,
       });
     }
+    this.connections.clear();
+    for (const [id, connection] of loaded) this.connections.set(id, connection);
     this.changed.fire();
   }
 
