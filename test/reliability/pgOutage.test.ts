@@ -85,7 +85,7 @@ describe('reliability: PostgreSQL restarted under a busy hub', function () {
     const bad = (list: Sample[]) => list.map((s) => `${s.kind} ${s.status} ${s.code ?? ''} at +${s.start - stopping} ms`).slice(0, 10).join('; ');
     // Never anything but a success or a 503 service_unavailable, and never no answer at all.
     const odd = samples.filter((s) => !(s.status >= 200 && s.status < 300) && !(s.status === 503 && s.code === 'service_unavailable'));
-    assert.deepStrictEqual(odd, [], `answers other than 2xx and 503: ${bad(odd)}`);
+    assert.deepStrictEqual(odd, [], `answers other than 2xx and 503: ${bad(odd)}\nthe hub printed:\n${hub.output().slice(-4000)}`);
     const unavailable = samples.filter((s) => s.status === 503);
     assert.ok(unavailable.every((s) => Number(s.retryAfter) > 0), 'every 503 has Retry-After');
 

@@ -139,6 +139,9 @@ export class PostgresStore implements Store {
       types,
     });
     this.pool.on('error', (error) => options.onPoolError?.(error));
+    // The pool listens on idle clients only. A client checked out when PostgreSQL goes away (a restart, a
+    // failover) emits 'error' too, and an unheard 'error' would end the process: its query fails (503) instead.
+    this.pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   }
 
   private async query(text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
