@@ -150,7 +150,15 @@ describe('random requests (fast-check, app.inject)', function () {
         if (res.statusCode >= 400) assertErrorShape(parsed);
         if (res.statusCode === 429) assert.ok(res.headers['retry-after']);
       }),
-      { numRuns: 4000 },
+      {
+        numRuns: 4000,
+        // A valid create and a rule-breaking one every run, whatever the random draw: random bodies reach a 201
+        // only now and then, and the check below wants the deep paths covered in every run.
+        examples: [
+          [{ method: 'POST', path: '/v1/tokens', query: undefined, auth: 'ACCOUNT', idempotencyKey: undefined, contentType: 'application/json', body: JSON.stringify({ name: 'fuzz-example', endpoints: ['chat-completions'] }) }],
+          [{ method: 'POST', path: '/v1/tokens', query: undefined, auth: 'ACCOUNT', idempotencyKey: undefined, contentType: 'application/json', body: JSON.stringify({ name: 'Not Valid', endpoints: ['chat-completions'] }) }],
+        ],
+      },
     );
     // The run must have reached the deep paths, not only 401s and 404s.
     for (const status of [200, 201, 400, 401, 404, 422]) assert.ok((statuses.get(status) ?? 0) > 0, `no ${status} in ${JSON.stringify([...statuses])}`);
