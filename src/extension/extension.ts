@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Prompter } from './flows/prompter';
 import { VsCodePrompter } from './flows/vscodePrompter';
 import { registerGuarded, reportError } from './commands/errorBoundary';
-import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
+import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, keepSignedInCommand, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
 import { insertIntoEnv } from './commands/envCommands';
 import { LeakCodeActions, leakCommandHandlers } from './commands/leakCommands';
 import { Services } from './commands/services';
@@ -79,6 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   command('tokenHub.signIn', (arg) => signInCommand(services, arg));
   command('tokenHub.signOut', (arg) => signOutCommand(services, arg));
   command('tokenHub.connectFromEnvironment', () => connectFromEnvironmentCommand(services));
+  command('tokenHub.keepSignedIn', (arg) => keepSignedInCommand(services, arg));
   command('tokenHub.refresh', refreshAll);
   command('tokenHub.retry', refreshAll);
   command('tokenHub.createToken', (arg) => createTokenCommand(services, arg));

@@ -10,6 +10,8 @@ export interface HubEntry {
 
 export interface Settings {
   envFile: string;
+  /** envFile was set by the folder's own settings (.vscode/settings.json): an input a cloned repository controls. */
+  envFileFromWorkspace: boolean;
   envVariable: string;
   expiryWarningDays: number;
   refreshIntervalSeconds: number;
@@ -44,12 +46,20 @@ export class SettingsService {
       const value = config.get<number>(key, fallback);
       return Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
     };
+    // How long a secret stays on the clipboard is the person's choice alone: a repository must not be able to keep it
+    // there (0 = never cleared), so workspace and folder values are ignored.
+    const clipboard = config.inspect<number>('clipboardClearSeconds');
+    const clipboardSeconds = clipboard?.globalValue ?? clipboard?.defaultValue ?? 60;
+    const envFile = config.inspect<string>('envFile');
+    const envFileValue = config.get<string>('envFile', '.env') || '.env';
+    const fromWorkspace = [envFile?.workspaceFolderValue, envFile?.workspaceValue].some((value) => value !== undefined && value === envFileValue);
     return {
-      envFile: config.get<string>('envFile', '.env') || '.env',
+      envFile: envFileValue,
+      envFileFromWorkspace: fromWorkspace,
       envVariable: config.get<string>('envVariable', 'TOKENHUB_TOKEN') || 'TOKENHUB_TOKEN',
       expiryWarningDays: integer('expiryWarningDays', 7, 0),
       refreshIntervalSeconds: integer('refreshIntervalSeconds', 300, 0),
-      clipboardClearSeconds: integer('clipboardClearSeconds', 60, 0),
+      clipboardClearSeconds: Number.isFinite(clipboardSeconds) && clipboardSeconds >= 0 ? Math.floor(clipboardSeconds) : 60,
       scanOnType: config.get<boolean>('scanOnType', true),
     };
   }
