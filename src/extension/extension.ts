@@ -124,6 +124,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     }),
   );
 
+  // Restricted Mode: writes into the folder are refused (secretTargets.ts); once trusted they work without a reload.
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      logger.info('The folder is now trusted: Token Hub may write secrets into its files.');
+      tree.refresh();
+    }),
+  );
   await vscode.commands.executeCommand('setContext', 'tokenHub.environmentConnectionAvailable', hasEnvironmentConnection());
   try {
     await connections.load();
@@ -131,7 +138,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     reportError(services, 'Loading the saved hubs', error);
   }
   if (connections.connected().length === 0 && hasEnvironmentConnection()) {
-    // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them.
+    // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them,
+    // for this window only (a dev container's remoteEnv can set them); a notification offers to keep the connection.
     // Also when the saved hubs have no account key here (code-server keeps secrets per browser: the demo's URL opened
     // in another browser), which would otherwise leave "Signed out" and a key that was never shown to anyone.
     // Failing here is not an error to shout about: the welcome view still offers the button and Sign In.
