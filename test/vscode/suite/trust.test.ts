@@ -3,6 +3,7 @@
 // a symlink to a file elsewhere, a workspace clipboardClearSeconds of 0, files created world-readable, and a
 // connection made by itself from TOKENHUB_URL that would otherwise be saved for good.
 import * as assert from 'assert/strict';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -174,6 +175,23 @@ describe('Trust boundary', function () {
     assert.deepEqual(prompter.messagesWithId('confirmRotate').map((m) => m.actions), [['Rotate']], 'the file is not offered for update');
     assert.match(prompter.messagesWithId('filesRefused')[0]?.text ?? '', /\.env .*outside the workspace folder/);
     secret = (await api.services.secrets.get(connectionId, token.id))!;
+  });
+
+  it('never writes a secret into a file git tracks', async function () {
+    if (spawnSync('git', ['--version']).status !== 0) this.skip();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+    fs.mkdirSync(path.join(root, 'trust'));
+    fs.writeFileSync(path.join(root, 'trust', 'committed.env'), 'A=1\n');
+    try {
+      git('init', '-q');
+      git('add', '-f', 'trust/committed.env');
+      prompter.answer('envFile', 'trust/committed.env').answer('envVariable', 'TRUST_TOKEN');
+      await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+      assert.equal(fs.readFileSync(path.join(root, 'trust', 'committed.env'), 'utf8'), 'A=1\n');
+      assert.match(errors()[0] ?? '', /git tracks trust\/committed\.env, so a secret written there would be committed/);
+    } finally {
+      fs.rmSync(path.join(root, '.git'), { recursive: true, force: true });
+    }
   });
 
   it('reads tokenHub.clipboardClearSeconds from user settings only: a workspace 0 does not keep the secret on the clipboard', async () => {
