@@ -194,6 +194,26 @@ describe('Trust boundary', function () {
     }
   });
 
+  it('Move to .env into a new file named by the workspace settings only after the person agrees to ignore it', async () => {
+    await config().update('envFile', 'trust/secrets.env', vscode.ConfigurationTarget.Workspace);
+    await waitFor(() => api.services.settings.read().envFile, (value) => value === 'trust/secrets.env', 'the workspace setting to apply');
+    // A file name of its own: VS Code may still hold the first test's config.ts, with the secret before rotation.
+    const file = path.join(root, 'trust', 'agree.ts');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `const token = "${secret}";\n`);
+    const uri = vscode.Uri.file(file);
+    await vscode.window.showTextDocument(uri);
+    prompter.answer('confirmWorkspaceEnvFile', undefined);
+    await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+    assert.ok(!fs.existsSync(path.join(root, 'trust', 'secrets.env')), 'declined: nothing written');
+
+    prompter.answer('confirmWorkspaceEnvFile', 'Add to .gitignore and Move').answer('envVariable', 'TRUST_TOKEN');
+    await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+    assert.deepEqual(errors(), []);
+    assert.equal(fs.readFileSync(path.join(root, 'trust', 'secrets.env'), 'utf8'), `TRUST_TOKEN=${secret}\n`);
+    assert.match(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), /^\/trust\/secrets\.env$/m);
+  });
+
   it('reads tokenHub.clipboardClearSeconds from user settings only: a workspace 0 does not keep the secret on the clipboard', async () => {
     await config().update('clipboardClearSeconds', 0, vscode.ConfigurationTarget.Workspace);
     await waitFor(() => config().get('clipboardClearSeconds'), (value) => value === 0, 'the workspace setting to apply');
