@@ -124,6 +124,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     }),
   );
 
+  // "Keep Signed In" in the Command Palette while a connection made from TOKENHUB_URL lasts for this window only.
+  const updateWindowOnly = () => void vscode.commands.executeCommand('setContext', 'tokenHub.windowOnlyConnection', connections.list().some((c) => c.windowOnly));
+  context.subscriptions.push(connections.onDidChange(updateWindowOnly));
   // Restricted Mode: writes into the folder are refused (secretTargets.ts); once trusted they work without a reload.
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {

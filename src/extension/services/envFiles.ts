@@ -133,14 +133,25 @@ export class EnvFileService {
       if (!(await vscode.workspace.applyEdit(edit))) {
         throw new EnvEditError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
       }
+      // VS Code's save keeps the file's mode: drop group and other bits now, as the atomic write does.
+      if (kind === 'secret') await this.narrowOnDisk(uri.fsPath);
       return true;
     }
     await fs.promises.mkdir(path.dirname(uri.fsPath), { recursive: true });
     const written = await writeFileAtomically(uri.fsPath, after, {}, { secret: kind === 'secret' });
-    if (written.narrowedFrom !== undefined) {
-      this.logger.info(`${uri.fsPath} was readable by others (mode ${written.narrowedFrom.toString(8)}); it is now readable by its owner only (600), as it holds a secret.`);
-    }
+    if (written.narrowedFrom !== undefined) this.logNarrowed(uri.fsPath, written.narrowedFrom);
     return false;
+  }
+
+  private async narrowOnDisk(file: string): Promise<void> {
+    const mode = (await fs.promises.stat(file).catch(() => undefined))?.mode;
+    if (mode === undefined || (mode & 0o077) === 0) return;
+    await fs.promises.chmod(file, mode & 0o7700);
+    this.logNarrowed(file, mode & 0o7777);
+  }
+
+  private logNarrowed(file: string, from: number): void {
+    this.logger.info(`${file} could be read by others (mode ${from.toString(8)}); Token Hub made it readable by its owner only, as it holds a secret.`);
   }
 }
 

@@ -245,6 +245,18 @@ describe('Trust boundary', function () {
     fs.writeFileSync(path.join(root, 'trust', '.env.local'), 'A=1\n', { mode: 0o600 });
     await vscode.commands.executeCommand('tokenHub.leakGuard.addToGitignore', vscode.Uri.file(path.join(root, 'trust', '.env.local')));
     assert.equal(modeOf(gitignore).toString(8), '644');
+
+    // Written into an open editor with unsaved changes: the file on disk loses its group and other bits too.
+    const edited = path.join(root, 'trust', 'edited.env');
+    fs.writeFileSync(edited, 'A=1\n');
+    fs.chmodSync(edited, 0o644);
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(edited));
+    await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), 'UNSAVED=yes\n'));
+    prompter.answer('envFile', 'trust/edited.env').answer('envVariable', 'TRUST_TOKEN');
+    const inEditor = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node())) as { action: string } | undefined;
+    assert.equal(inEditor?.action, 'appended');
+    assert.equal(editor.document.getText(), `A=1\nUNSAVED=yes\nTRUST_TOKEN=${secret}\n`);
+    assert.equal(modeOf(edited).toString(8), '600');
   });
 
   it('connects from TOKENHUB_URL for this window only, saving nothing unless the person keeps it', async () => {
@@ -262,6 +274,11 @@ describe('Trust boundary', function () {
       assert.equal(await api.secretStorage.get(`tokenHub.accountKey/${connection.id}`), undefined, 'the key is not in SecretStorage');
       const notice = prompter.messagesWithId('environmentConnected')[0];
       assert.ok(notice?.actions.includes('Keep Signed In'), 'the person is offered to keep it');
+      const contextOf = async () => {
+        const rootNode = (await api.services.tree.getChildren()).find((n) => n.kind === 'connection' && n.connection.id === connection.id);
+        return rootNode && api.services.tree.getTreeItem(rootNode).contextValue;
+      };
+      assert.equal(await contextOf(), 'connection.windowOnly', 'its root offers Keep Signed In on the context menu');
 
       // A reload of the saved hubs keeps it in this window.
       await api.services.connections.load();
@@ -271,6 +288,7 @@ describe('Trust boundary', function () {
       await vscode.commands.executeCommand('tokenHub.keepSignedIn', { kind: 'connection', connection: api.services.connections.get(connection.id) });
       await waitFor(hubs, (text) => text.includes('from-env'), 'the hub to be saved');
       assert.equal(await api.secretStorage.get(`tokenHub.accountKey/${connection.id}`), second.accountKey);
+      assert.equal(await contextOf(), 'connection');
       await api.services.connections.signOut(connection.id);
     } finally {
       if (saved.url === undefined) delete process.env.TOKENHUB_URL;
