@@ -1,6 +1,7 @@
 // Typed configuration, read in one place. Hub URLs come from user (global) scope only: a cloned repository's
 // workspace settings must never be able to point an account key at another host.
 import * as vscode from 'vscode';
+import { validateEnvVariableName } from '../../core/validation';
 
 export interface HubEntry {
   url: string;
@@ -20,6 +21,10 @@ export interface Settings {
 }
 
 const SECTION = 'tokenHub';
+
+function validEnvVariable(value: string | undefined): string {
+  return value && validateEnvVariableName(value) === null ? value : 'TOKENHUB_TOKEN';
+}
 
 function isHubEntry(value: unknown): value is HubEntry {
   const entry = value as HubEntry;
@@ -56,7 +61,8 @@ export class SettingsService {
     return {
       envFile: envFileValue,
       envFileFromWorkspace: fromWorkspace,
-      envVariable: config.get<string>('envVariable', 'TOKENHUB_TOKEN') || 'TOKENHUB_TOKEN',
+      // Only a default for the prompt that names the variable; a name that is not one (from any scope) is not offered.
+      envVariable: validEnvVariable(config.get<string>('envVariable', 'TOKENHUB_TOKEN')),
       expiryWarningDays: integer('expiryWarningDays', 7, 0),
       refreshIntervalSeconds: integer('refreshIntervalSeconds', 300, 0),
       clipboardClearSeconds: Number.isFinite(clipboardSeconds) && clipboardSeconds >= 0 ? Math.floor(clipboardSeconds) : 60,
