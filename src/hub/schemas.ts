@@ -29,7 +29,11 @@ export const tokenSchema: Schema = {
   properties: {
     id: { type: 'string', description: 'tok_ followed by 16 base62 characters.' },
     name: { type: 'string' },
-    maskedKey: { type: 'string', description: 'Prefix, the first 4 and the last 4 characters of the random part, joined by "…".' },
+    maskedKey: {
+      type: 'string',
+      description:
+        'Prefix, the first 4 characters of the random part, "…", and the last 4 characters of the random part (the form this hub gives) or of the whole secret (the contract\'s newer form); a token keeps the mask it was given.',
+    },
     endpoints: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string', description: 'ISO 8601 UTC.' },
     expiresAt: isoOrNull('ISO 8601 UTC, or null for a token that never expires.'),
