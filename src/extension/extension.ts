@@ -41,7 +41,7 @@ export interface TokenHubApi {
  * which every stand-in wraps.
  */
 class SwappableSecretStorage implements vscode.SecretStorage {
-  current: vscode.SecretStorage;
+  private current: vscode.SecretStorage;
   readonly onDidChange: vscode.Event<vscode.SecretStorageChangeEvent>;
 
   constructor(private readonly real: vscode.SecretStorage) {
