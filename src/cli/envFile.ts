@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomically } from '../core/atomicWrite';
 import { EnvEditError, setEnvVariable } from '../core/env';
+import { isInsideFolder, realTargetOf } from '../core/realTarget';
 import { ACCESS_TOKEN_PREFIX, generateToken } from '../core/token';
 import { validateEnvVariableName } from '../core/validation';
 import { CliError, EXIT, UsageError } from './errors';
@@ -50,6 +51,7 @@ function edit(target: EnvTarget, text: string, value: string) {
  */
 export function precheckEnvTarget(target: EnvTarget, option = '--env-var'): void {
   checkVariableName(target.variable, option);
+  checkNoLinkOut(target.file);
   edit(target, readText(target.file), generateToken(ACCESS_TOKEN_PREFIX));
   let dir = path.dirname(path.resolve(target.file));
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
@@ -60,6 +62,21 @@ export function precheckEnvTarget(target: EnvTarget, option = '--env-var'): void
   }
 }
 
+/**
+ * The CLI writes where the person says, but not through a symbolic link (the file, or a folder above it) that leads
+ * outside the folder it runs in: a cloned repository's committed `.env` link must not carry a secret elsewhere.
+ */
+export function checkNoLinkOut(file: string): void {
+  const absolute = path.resolve(file);
+  const real = realTargetOf(absolute);
+  if (real === absolute) return;
+  const here = realTargetOf(process.cwd());
+  if (isInsideFolder(real, here)) return;
+  throw new CliError(
+    `${file} resolves through a symbolic link to ${real}, outside the folder you run tokenhub in (${here}); nothing was written. Give the real path if you mean to write there.`,
+  );
+}
+
 export function checkVariableName(name: string, option: string): void {
   const problem = validateEnvVariableName(name);
   if (problem) throw new UsageError(`${option} ${name}: ${problem}`);
@@ -67,14 +84,19 @@ export function checkVariableName(name: string, option: string): void {
 
 /** Sets the variable in the file (created when missing), atomically; nothing is written unless it reads back exactly. */
 export async function writeEnvVariable(target: EnvTarget, value: string): Promise<{ action: EnvWriteAction; line: number }> {
+  checkNoLinkOut(target.file);
   const text = readText(target.file);
   const result = edit(target, text, value);
   if (result.action !== 'unchanged') {
+    let written;
     try {
       fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-      await writeFileAtomically(target.file, result.text);
+      written = await writeFileAtomically(target.file, result.text, {}, { secret: true });
     } catch (error) {
       throw new CliError(`Cannot write ${target.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    }
+    if (written.narrowedFrom !== undefined) {
+      process.stderr.write(`${target.file} could be read by others (mode ${written.narrowedFrom.toString(8)}); tokenhub made it readable by you only (600), as it holds a secret.\n`);
     }
   }
   return { action: result.action, line: result.line };

@@ -29,6 +29,21 @@ const nodeFs: AtomicWriteFs = {
   unlink: (p) => fsp.unlink(p),
 };
 
+export interface AtomicWriteOptions {
+  /** The content is a secret: the file is made readable and writable by its owner only. */
+  secret?: boolean;
+}
+
+export interface AtomicWriteResult {
+  /** The file written (a symbolic link's target). */
+  path: string;
+  created: boolean;
+  /** With `secret`: the permission bits the existing file had before group and other bits were dropped. */
+  narrowedFrom?: number;
+}
+
+const OWNER_ONLY = 0o600;
+
 const TRANSIENT_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
 /**
@@ -37,12 +52,15 @@ const TRANSIENT_RENAME_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
  * exists; a symbolic link is followed, so the file it points to is replaced and the link kept.
  * On any failure the temporary file is removed, the original is left as it was, and the error is rethrown.
  * Temporary files of this target left by a writer that was killed are removed by the next write, once stale.
+ * With `secret`, the content is for the owner's eyes only: a new file is created 0600 whatever the umask, and an
+ * existing file loses its group and other bits (the result says which mode it had, for the caller to report).
  */
 export async function writeFileAtomically(
   target: string,
   content: string | Uint8Array,
   fsImpl: Partial<AtomicWriteFs> = {},
-): Promise<void> {
+  options: AtomicWriteOptions = {},
+): Promise<AtomicWriteResult> {
   const fs: AtomicWriteFs = { ...nodeFs, ...fsImpl };
   let destination = target;
   let mode: number | undefined;
@@ -52,13 +70,20 @@ export async function writeFileAtomically(
   } catch (error) {
     if (!isCode(error, 'ENOENT')) throw error;
   }
+  const result: AtomicWriteResult = { path: destination, created: mode === undefined };
+  if (options.secret) {
+    const narrowed = mode === undefined ? OWNER_ONLY : mode & ~0o077;
+    if (mode !== undefined && narrowed !== mode) result.narrowedFrom = mode;
+    mode = narrowed;
+  }
 
   const dir = path.dirname(destination);
   const temp = path.join(dir, `.${path.basename(destination)}.${randomBytes(8).toString('hex')}.tmp`);
   let created = false;
   try {
     const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
-    const handle = await fs.open(temp, flags, mode ?? 0o666);
+    // A secret's temporary file is the owner's alone from its first byte, before any chmod.
+    const handle = await fs.open(temp, flags, options.secret ? OWNER_ONLY : (mode ?? 0o666));
     created = true;
     try {
       await handle.writeFile(content);
@@ -76,6 +101,7 @@ export async function writeFileAtomically(
   }
   await removeStaleTemporaries(dir, path.basename(destination));
   await syncDirectory(dir);
+  return result;
 }
 
 /** A temporary file older than this cannot belong to a write still in progress. */

@@ -345,6 +345,8 @@ export interface StartOptions {
   /** How long to wait for code-server to answer HTTP (default 60 s). */
   startTimeoutMs?: number;
   install?: CodeServerInstall;
+  /** Workspace Trust on, the folder left untrusted (Restricted Mode); off by default. */
+  restricted?: boolean;
 }
 
 export interface RunningCodeServer {
@@ -481,7 +483,7 @@ export async function killTree(pid: number, graceMs = 5000): Promise<void> {
 
 /**
  * Starts code-server on a free 127.0.0.1 port with its own user-data and extensions folders, no auth, no telemetry,
- * no update check, no workspace trust, and waits until it answers HTTP.
+ * no update check, no workspace trust (unless `restricted`), and waits until it answers HTTP.
  */
 export async function startCodeServer(options: StartOptions): Promise<RunningCodeServer> {
   const install = options.install ?? ensureCodeServer();
@@ -492,7 +494,8 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
   const extensionsDir = path.resolve(options.extensionsDir ?? path.join(tempRoot, 'extensions'));
   fs.mkdirSync(userDataDir, { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  writeSettings(userDataDir, options.settings ?? {});
+  // Restricted Mode: trust enabled and never asked for, so the folder stays untrusted.
+  writeSettings(userDataDir, { ...(options.restricted ? { 'security.workspace.trust.enabled': true } : {}), ...options.settings });
   const logFile = path.resolve(options.logFile ?? path.join(tempRoot, 'code-server.log'));
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   // Its own config file, so that code-server does not write ~/.config/code-server/config.yaml.
@@ -513,7 +516,7 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
       '--extensions-dir', extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.restricted ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       folder,

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Prompter } from './flows/prompter';
 import { VsCodePrompter } from './flows/vscodePrompter';
 import { registerGuarded, reportError } from './commands/errorBoundary';
-import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
+import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, keepSignedInCommand, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
 import { insertIntoEnv } from './commands/envCommands';
 import { LeakCodeActions, leakCommandHandlers } from './commands/leakCommands';
 import { Services } from './commands/services';
@@ -113,6 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   command('tokenHub.signIn', (arg) => signInCommand(services, arg));
   command('tokenHub.signOut', (arg) => signOutCommand(services, arg));
   command('tokenHub.connectFromEnvironment', () => connectFromEnvironmentCommand(services));
+  command('tokenHub.keepSignedIn', (arg) => keepSignedInCommand(services, arg));
   command('tokenHub.refresh', refreshAll);
   command('tokenHub.retry', refreshAll);
   command('tokenHub.createToken', (arg) => createTokenCommand(services, arg));
@@ -157,6 +158,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     }),
   );
 
+  // "Keep Signed In" in the Command Palette while a connection made from TOKENHUB_URL lasts for this window only.
+  const updateWindowOnly = () => void vscode.commands.executeCommand('setContext', 'tokenHub.windowOnlyConnection', connections.list().some((c) => c.windowOnly));
+  context.subscriptions.push(connections.onDidChange(updateWindowOnly));
+  // Restricted Mode: writes into the folder are refused (secretTargets.ts); once trusted they work without a reload.
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      logger.info('The folder is now trusted: Token Hub may write secrets into its files.');
+      tree.refresh();
+    }),
+  );
   await vscode.commands.executeCommand('setContext', 'tokenHub.environmentConnectionAvailable', hasEnvironmentConnection());
   try {
     await connections.load();
@@ -164,7 +175,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     reportError(services, 'Loading the saved hubs', error);
   }
   if (connections.connected().length === 0 && hasEnvironmentConnection()) {
-    // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them.
+    // First run in a VS Code started with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY (the demo, CI): connect with them,
+    // for this window only (a dev container's remoteEnv can set them); a notification offers to keep the connection.
     // Also when the saved hubs have no account key here (code-server keeps secrets per browser: the demo's URL opened
     // in another browser), which would otherwise leave "Signed out" and a key that was never shown to anyone.
     // Failing here is not an error to shout about: the welcome view still offers the button and Sign In.

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FILES_ENV, GREP_ENV, REPORT_ENV, formatEnd, formatEvent, summaryLine, type SuiteEvent, type SuiteReport } from './protocol';
+import { FILES_ENV, GREP_ENV, REPORT_ENV, RESTRICTED_ENV, formatEnd, formatEvent, summaryLine, type SuiteEvent, type SuiteReport } from './protocol';
 
 /** out/test/vscode -> the repository. */
 export const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -13,6 +13,8 @@ export const RESULTS_DIR = path.join(REPO, 'test-results', 'vscode');
 export interface DriverArgs {
   grep?: string;
   files?: string;
+  /** Only the Restricted Mode launch (test/vscode/suite/restricted/). */
+  restricted?: boolean;
 }
 
 export function parseArgs(argv: string[]): DriverArgs {
@@ -27,7 +29,8 @@ export function parseArgs(argv: string[]): DriverArgs {
     };
     if (name === '--grep' || name === '-g') args.grep = value();
     else if (name === '--files') args.files = value();
-    else throw new Error(`unknown argument ${arg}\nusage: [--grep <regexp>] [--files <name,…>] (or ${FILES_ENV}=name,…)`);
+    else if (name === '--restricted') args.restricted = true;
+    else throw new Error(`unknown argument ${arg}\nusage: [--grep <regexp>] [--files <name,…>] [--restricted] (or ${FILES_ENV}=name,…)`);
   }
   return args;
 }
@@ -56,6 +59,7 @@ export function suiteEnv(args: DriverArgs, reportPath: string): Record<string, s
   env[REPORT_ENV] = reportPath;
   if (args.grep !== undefined) env[GREP_ENV] = args.grep;
   if (args.files !== undefined) env[FILES_ENV] = args.files;
+  if (args.restricted) env[RESTRICTED_ENV] = '1';
   return env;
 }
 
@@ -68,13 +72,30 @@ export function prepareResults(): { runDir: string; reportPath: string } {
   return { runDir, reportPath: path.join(runDir, 'report.json') };
 }
 
-/** Replaces test-results/vscode/ with this run's files; returns that folder. */
-export function publishResults(runDir: string): string {
-  fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(RESULTS_DIR), { recursive: true });
-  fs.cpSync(runDir, RESULTS_DIR, { recursive: true });
+/** Replaces test-results/vscode/ (or another folder of results) with this run's files; returns that folder. */
+export function publishResults(runDir: string, resultsDir = RESULTS_DIR): string {
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(resultsDir), { recursive: true });
+  fs.cpSync(runDir, resultsDir, { recursive: true });
   fs.rmSync(runDir, { recursive: true, force: true });
-  return RESULTS_DIR;
+  return resultsDir;
+}
+
+/**
+ * The launches a run needs: the normal one (Workspace Trust off) and the Restricted Mode one (trust on, the folder
+ * untrusted, test/vscode/suite/restricted/ only), each with the file names meant for it. A run naming only files of
+ * one launch starts only that one; --restricted starts only the second.
+ */
+export function launchesFor(args: DriverArgs): DriverArgs[] {
+  const names = args.files?.split(',').map((name) => name.trim()).filter(Boolean);
+  const isRestricted = (name: string) => /(^|\/)restricted/.test(name);
+  const pick = (wanted: boolean) => (names ? names.filter((name) => isRestricted(name) === wanted) : undefined);
+  const launches: DriverArgs[] = [];
+  const normal = pick(false);
+  if (!args.restricted && (!normal || normal.length > 0)) launches.push({ grep: args.grep, files: normal?.join(',') });
+  const restricted = pick(true);
+  if (args.restricted || !restricted || restricted.length > 0) launches.push({ grep: args.grep, files: args.restricted ? args.files : restricted?.join(','), restricted: true });
+  return launches;
 }
 
 export function readReport(reportPath: string): SuiteReport | undefined {

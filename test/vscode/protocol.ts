@@ -41,6 +41,8 @@ export const REPORT_ENV = 'TOKENHUB_TEST_REPORT';
 export const GREP_ENV = 'TOKENHUB_TEST_GREP';
 export const FILES_ENV = 'TOKENHUB_VSCODE_SUITE_FILES';
 export const TIMEOUT_ENV = 'TOKENHUB_TEST_TIMEOUT';
+/** Set in the Restricted Mode launch: the suite runs the files under restricted/ only (and the normal launch never). */
+export const RESTRICTED_ENV = 'TOKENHUB_VSCODE_RESTRICTED';
 
 export function eventsPath(reportPath: string): string {
   return `${reportPath}.events.jsonl`;

@@ -1,5 +1,6 @@
-// `npm run test:vscode [-- --grep <regexp>] [-- --files <name,…>]`: runs test/vscode/suite inside a real VS Code
-// (code-server 4.100.3 = VS Code 1.100.3) opened in headless Chromium, offline. Builds nothing (npm test's pretest
+// `npm run test:vscode [-- --grep <regexp>] [-- --files <name,…>] [-- --restricted]`: runs test/vscode/suite inside a
+// real VS Code (code-server 4.100.3 = VS Code 1.100.3) opened in headless Chromium, offline; then, in a second short
+// launch with Workspace Trust on and the folder untrusted, test/vscode/suite/restricted/ (Restricted Mode). Builds nothing (npm test's pretest
 // did); installs code-server into .vscode-test/ if it is not there yet (about a minute, once).
 //
 // Prints each result as mocha's spec would, then "N passed, N failed". Exits non-zero on a failure, when no test
@@ -8,9 +9,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { findSecretsUnder } from '../support/secretHygiene';
-import { ensureCodeServer, openWorkbench, startCodeServer, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
+import { ensureCodeServer, openWorkbench, startCodeServer, type CodeServerInstall, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
 import { eventsPath } from './protocol';
-import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv } from './common';
+import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, launchesFor, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv, type DriverArgs } from './common';
 
 const START_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_START_TIMEOUT_MS ?? 120_000);
 const TOTAL_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_TIMEOUT_MS ?? 20 * 60_000);
@@ -19,17 +20,27 @@ const DIALOG_REFUSED = /refused to show (confirmation )?dialog in tests/;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const launches = launchesFor(parseArgs(process.argv.slice(2)));
   checkBuilt();
   const installStarted = Date.now();
   const install = ensureCodeServer();
   if (Date.now() - installStarted > 2000) console.log(`(code-server installed in ${((Date.now() - installStarted) / 1000).toFixed(1)} s)`);
+  let code = 0;
+  for (const args of launches) {
+    if (args.restricted) console.log('\nRestricted Mode: Workspace Trust on, the folder not trusted (test/vscode/suite/restricted/)');
+    code = Math.max(code, await launch(args, install));
+  }
+  return code;
+}
 
+/** One code-server + Chromium running the suite; its exit code. */
+async function launch(args: DriverArgs, install: CodeServerInstall): Promise<number> {
+  const resultsDir = args.restricted ? `${RESULTS_DIR}-restricted` : RESULTS_DIR;
   const { runDir, reportPath } = prepareResults();
   const consoleLog = path.join(runDir, 'browser-console.log');
   const serverLog = path.join(runDir, 'code-server.log');
   const screenshot = path.join(runDir, 'final.png');
-  const shown = (file: string) => path.relative(REPO, path.join(RESULTS_DIR, path.basename(file)));
+  const shown = (file: string) => path.relative(REPO, path.join(resultsDir, path.basename(file)));
 
   const workspace = makeWorkspace();
   let server: RunningCodeServer | undefined;
@@ -52,7 +63,7 @@ async function main(): Promise<number> {
 
   const started = Date.now();
   try {
-    server = await startCodeServer({ folder: workspace, env: suiteEnv(args, reportPath), logFile: serverLog, install });
+    server = await startCodeServer({ folder: workspace, env: suiteEnv(args, reportPath), logFile: serverLog, install, restricted: args.restricted });
     let serverExited: string | undefined;
     server.process.once('exit', (code, sig) => (serverExited = `code-server exited (${code ?? sig})`));
 
@@ -117,7 +128,7 @@ async function main(): Promise<number> {
     );
   }
   const report = readReport(reportPath);
-  const results = publishResults(runDir);
+  const results = publishResults(runDir, resultsDir);
   console.log(`\n(code-server + Chromium: ${((Date.now() - started) / 1000).toFixed(1)} s; report, logs and screenshot in ${path.relative(REPO, results)}/)`);
   return finish(report, problem);
 }

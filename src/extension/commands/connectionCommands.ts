@@ -65,14 +65,36 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
   }
   const problem = hubUrlProblem(url) ?? accountKeyProblem(key);
   if (problem) throw new UserFacingError(`The environment's Token Hub settings are not usable: ${problem}`);
+  let connection: Connection;
   try {
-    const connection = await services.connections.signIn(url, key.trim());
+    // For this window only: a dev container's remoteEnv (a file of the repository) can set these variables, so the
+    // connection is saved only when the person chooses to keep it.
+    connection = await services.connections.signIn(url, key.trim(), { windowOnly: true });
     services.lists.invalidate(connection);
-    return connection;
   } catch (error) {
     if (error instanceof HubError) throw error;
     throw new UserFacingError('Token Hub could not connect with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY. Show the log for details.');
   }
+  const keep = vscode.l10n.t('Keep Signed In');
+  void services.prompts.current
+    .message(
+      vscode.l10n.t('Connected to "{0}" at {1} from TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY, for this window only: nothing was saved. Keep signed in to use it in other windows too?', connection.workspaceName, connection.url),
+      { id: 'environmentConnected' },
+      keep,
+    )
+    .then((choice) => choice === keep && vscode.commands.executeCommand('tokenHub.keepSignedIn', { kind: 'connection', connection }));
+  return connection;
+}
+
+/** Saves a window-only connection (made from the environment) like a sign-in. */
+export async function keepSignedInCommand(services: Services, arg?: unknown): Promise<Connection | undefined> {
+  const node = arg as TreeNode | undefined;
+  const candidates = node && typeof node === 'object' && 'connection' in node ? [node.connection] : services.connections.list().filter((c) => c.windowOnly);
+  const connection = candidates.find((candidate) => candidate.windowOnly);
+  if (!connection) throw new UserFacingError('There is no connection made for this window only. Sign in with "Token Hub: Sign In" to save one.');
+  const kept = await services.connections.keep(connection.id);
+  if (kept) void services.prompts.current.message(vscode.l10n.t('Token Hub keeps you signed in to "{0}" at {1}.', kept.workspaceName, kept.url), { id: 'kept' });
+  return kept;
 }
 
 export function hasEnvironmentConnection(): boolean {

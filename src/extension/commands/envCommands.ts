@@ -1,21 +1,14 @@
 // Insert into .env: token → folder → file → variable → (replace?) → write safely → warn if git would commit it.
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { validateEnvVariableName } from '../../core/validation';
 import { BACK } from '../flows/prompter';
 import { EnvTarget } from '../services/envFiles';
+import { envFileProblem, RESTRICTED_MODE_TEXT, UnsafeTargetError } from '../services/secretTargets';
 import { UserFacingError } from './errorBoundary';
 import { chooseToken, TokenTarget } from './pickers';
 import { Services } from './services';
 
-export function envFileProblem(value: string): string | undefined {
-  const trimmed = value.trim();
-  if (!trimmed) return 'Enter the file to write, relative to the workspace folder, such as .env.';
-  if (path.isAbsolute(trimmed) || /^[a-zA-Z]:/.test(trimmed)) return 'Give a path relative to the workspace folder, such as .env or config/.env.local.';
-  if (trimmed.split(/[\\/]/).includes('..')) return 'Choose a file inside the workspace folder (no "..").';
-  if (/[\\/]$/.test(trimmed)) return 'That is a folder; add the file name, such as config/.env.';
-  return undefined;
-}
+export { envFileProblem };
 
 export interface InsertResult {
   target: EnvTarget;
@@ -30,6 +23,8 @@ export async function insertIntoEnv(
   known?: TokenTarget & { secret: string },
 ): Promise<InsertResult | undefined> {
   const prompter = services.prompts.current;
+  // Said before any question: in Restricted Mode the answer would be refused anyway (EnvFileService enforces it).
+  if (!vscode.workspace.isTrusted) throw new UnsafeTargetError(RESTRICTED_MODE_TEXT, true);
   const target = known ?? (await chooseToken(services, arg, { title: 'Insert a token into .env', storedOnly: true }));
   if (!target) return undefined;
   const secret = known?.secret ?? (await services.secrets.get(target.connection.id, target.token.id));

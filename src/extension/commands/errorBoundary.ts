@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { HubError } from '../../api/client';
 import { EnvEditError } from '../services/envFiles';
+import { UnsafeTargetError } from '../services/secretTargets';
 import { Services } from './services';
 
 /** An error whose message is already a sentence for the person. */
@@ -24,12 +25,14 @@ export function registerGuarded(
 
 export function reportError(services: Services, context: string, error: unknown): void {
   services.logger.error(`${context} failed`, error);
-  const known = error instanceof HubError || error instanceof UserFacingError || error instanceof EnvEditError;
+  const known = error instanceof HubError || error instanceof UserFacingError || error instanceof EnvEditError || error instanceof UnsafeTargetError;
   const message = known ? (error as Error).message : vscode.l10n.t('Token Hub could not finish that. Show the log for the details.');
   const actions: string[] = [];
   const signIn = vscode.l10n.t('Sign In');
   const retry = vscode.l10n.t('Retry');
   const showLog = vscode.l10n.t('Show Log');
+  const manageTrust = vscode.l10n.t('Manage Workspace Trust');
+  if (error instanceof UnsafeTargetError && error.needsTrust) actions.push(manageTrust);
   if (error instanceof HubError && error.isUnauthorized) actions.push(signIn);
   else if (error instanceof HubError && error.isUnreachable) actions.push(retry);
   actions.push(showLog);
@@ -38,5 +41,6 @@ export function reportError(services: Services, context: string, error: unknown)
     if (choice === showLog) services.logger.show();
     else if (choice === signIn) void vscode.commands.executeCommand('tokenHub.signIn');
     else if (choice === retry) void vscode.commands.executeCommand('tokenHub.refresh');
+    else if (choice === manageTrust) void vscode.commands.executeCommand('workbench.trust.manage');
   });
 }

@@ -9,6 +9,7 @@ import { ACCESS_TOKEN_PREFIX, maskToken, parseToken } from '../../core/token';
 import { validateEnvVariableName } from '../../core/validation';
 import { BACK } from '../flows/prompter';
 import { EnvTarget } from '../services/envFiles';
+import { writeTargetProblem } from '../services/secretTargets';
 import { EXPOSED_CODE, isEnvLikeFile, LEAK_SOURCE, LeakGuard, REVOKED_CODE, WorkspaceScanResult } from '../services/leakGuard';
 import { TokenOwner, TokenOwners } from '../services/leakOwners';
 import { UserFacingError } from './errorBoundary';
@@ -129,6 +130,26 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
   const envUri = services.envFiles.uriOf(target);
   if (envUri.toString() === document.uri.toString()) {
     throw new UserFacingError(`The token is in ${settings.envFile} already. Add the file to .gitignore instead.`);
+  }
+  // Refused before any question: the file comes from settings the person did not type here.
+  const problem = await writeTargetProblem(folder, settings.envFile, 'secret');
+  if (problem) throw problem;
+  if (settings.envFileFromWorkspace && !(await services.envFiles.isIgnored(target))) {
+    // The folder's own settings chose the file: only one git ignores, or a new one the person agrees to ignore.
+    if ((await services.envFiles.read(envUri)).exists) {
+      throw new UserFacingError(
+        `This folder's settings (tokenHub.envFile) name ${settings.envFile}, which git does not ignore, so Token Hub will not move a secret there. Add it to .gitignore first, or set tokenHub.envFile in your user settings.`,
+      );
+    }
+    const agree = 'Add to .gitignore and Move';
+    const choice = await prompter.message(
+      `This folder's settings (tokenHub.envFile) name ${settings.envFile}, a new file git does not ignore. Add it to .gitignore and move the token there?`,
+      { id: 'confirmWorkspaceEnvFile', modal: true, severity: 'warning', detail: 'A cloned repository can set this. Choose Cancel if you did not expect it.' },
+      agree,
+    );
+    if (choice !== agree) return undefined;
+    await services.envFiles.addToGitignore(target);
+    guard.forgetIgnores();
   }
 
   const languageReference = (name: string) => referenceFor(document.languageId, name);

@@ -155,7 +155,21 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
 
   const oldSecret = await services.secrets.get(connection.id, token.id);
   const settings = services.settings.read();
-  const files = oldSecret ? await services.envFiles.filesHoldingSecret(oldSecret, settings.envFile) : [];
+  const holding = oldSecret ? await services.envFiles.filesHoldingSecret(oldSecret, settings.envFile) : [];
+  // Only files Token Hub may write a secret into are offered; the others are named with the reason.
+  const files: vscode.Uri[] = [];
+  const refused: string[] = [];
+  for (const uri of holding) {
+    const problem = await services.envFiles.assertWritable(uri, 'secret').then(() => undefined, (error: Error) => error.message);
+    if (problem === undefined) files.push(uri);
+    else refused.push(problem);
+  }
+  if (refused.length > 0) {
+    void prompter.message(
+      vscode.l10n.t('Token Hub will not update {0} file(s) holding the current secret of "{1}": {2}', refused.length, token.name, refused.join(' ')),
+      { id: 'filesRefused', severity: 'warning' },
+    );
+  }
   const graceText = grace === 0 ? vscode.l10n.t('The current secret stops working at once.') : vscode.l10n.t('The current secret keeps working for {0}.', GRACE_CHOICES.find((c) => c.seconds === grace)?.label ?? `${grace} s`);
   let updateFiles = false;
   if (files.length > 0) {

@@ -16,6 +16,8 @@ export interface Connection {
   status: ConnectionStatus;
   client: HubClient | undefined;
   workspace: Workspace | undefined;
+  /** Made from the environment (TOKENHUB_URL): kept for this window only, nothing saved, until the person keeps it. */
+  windowOnly?: boolean;
 }
 
 const ACCOUNT_KEY_PREFIX = 'tokenHub.accountKey/';
@@ -26,6 +28,8 @@ export function connectionIdOf(url: string, workspaceId: string): string {
 
 export class ConnectionManager implements vscode.Disposable {
   private readonly connections = new Map<string, Connection>();
+  /** Keys of window-only connections, in memory only: never in settings or SecretStorage unless kept. */
+  private readonly windowOnlyKeys = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -52,6 +56,10 @@ export class ConnectionManager implements vscode.Disposable {
         workspace: undefined,
       });
     }
+    // A window-only connection outlives a reload of the settings, unless the saved one is signed in.
+    for (const [id, connection] of this.connections) {
+      if (connection.windowOnly && this.windowOnlyKeys.has(id) && loaded.get(id)?.status !== 'connected') loaded.set(id, connection);
+    }
     this.connections.clear();
     for (const [id, connection] of loaded) this.connections.set(id, connection);
     this.changed.fire();
@@ -69,16 +77,18 @@ export class ConnectionManager implements vscode.Disposable {
     return this.list().filter((connection) => connection.status === 'connected');
   }
 
-  /** Checks the key with GET /v1/workspace, and only then saves it. Throws HubError on refusal. */
-  async signIn(url: string, accountKey: string): Promise<Connection> {
+  /**
+   * Checks the key with GET /v1/workspace, and only then saves it (or, with `windowOnly`, keeps it in memory for this
+   * window only). Throws HubError on refusal.
+   */
+  async signIn(url: string, accountKey: string, options: { windowOnly?: boolean } = {}): Promise<Connection> {
     const baseUrl = normaliseHubUrl(url);
     const client = new HubClient({ baseUrl, accountKey });
     const workspace = await client.getWorkspace();
     const id = connectionIdOf(baseUrl, workspace.id);
-    await this.secrets.store(ACCOUNT_KEY_PREFIX + id, accountKey);
-    const entry: HubEntry = { url: baseUrl, workspaceId: workspace.id, workspaceName: workspace.name };
-    const hubs = this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id);
-    await this.settings.saveHubs([...hubs, entry]);
+    const windowOnly = options.windowOnly === true;
+    if (windowOnly) this.windowOnlyKeys.set(id, accountKey);
+    else await this.save(id, baseUrl, workspace, accountKey);
     const connection: Connection = {
       id,
       url: baseUrl,
@@ -87,16 +97,38 @@ export class ConnectionManager implements vscode.Disposable {
       status: 'connected',
       client,
       workspace,
+      windowOnly,
     };
     this.connections.set(id, connection);
-    this.logger.info(`Signed in to workspace "${workspace.name}" at ${baseUrl}.`);
+    this.logger.info(`Signed in to workspace "${workspace.name}" at ${baseUrl}${windowOnly ? ' for this window only' : ''}.`);
     this.changed.fire();
     return connection;
+  }
+
+  /** Saves a window-only connection like a sign-in: the key to SecretStorage, the hub to user settings. */
+  async keep(id: string): Promise<Connection | undefined> {
+    const connection = this.connections.get(id);
+    const accountKey = this.windowOnlyKeys.get(id);
+    if (!connection?.windowOnly || !accountKey) return undefined;
+    await this.save(id, connection.url, { id: connection.workspaceId, name: connection.workspaceName }, accountKey);
+    this.windowOnlyKeys.delete(id);
+    connection.windowOnly = false;
+    this.logger.info(`Kept the connection to "${connection.workspaceName}" at ${connection.url}.`);
+    this.changed.fire();
+    return connection;
+  }
+
+  private async save(id: string, url: string, workspace: Pick<Workspace, 'id' | 'name'>, accountKey: string): Promise<void> {
+    await this.secrets.store(ACCOUNT_KEY_PREFIX + id, accountKey);
+    const entry: HubEntry = { url, workspaceId: workspace.id, workspaceName: workspace.name };
+    const hubs = this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id);
+    await this.settings.saveHubs([...hubs, entry]);
   }
 
   /** Forgets the connection: its key, its settings entry. */
   async signOut(id: string): Promise<void> {
     const connection = this.connections.get(id);
+    this.windowOnlyKeys.delete(id);
     await this.secrets.delete(ACCOUNT_KEY_PREFIX + id);
     await this.settings.saveHubs(this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id));
     this.connections.delete(id);
@@ -112,6 +144,7 @@ export class ConnectionManager implements vscode.Disposable {
     if (connection.status === 'signedOut') return false;
     connection.status = 'signedOut';
     connection.client = undefined;
+    this.windowOnlyKeys.delete(connection.id);
     void this.secrets.delete(ACCOUNT_KEY_PREFIX + connection.id);
     this.logger.warn(`The hub at ${connection.url} refused the account key of "${connection.workspaceName}".`);
     this.changed.fire();

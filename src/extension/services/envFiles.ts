@@ -1,5 +1,7 @@
 // The I/O side of `.env` editing: the pure editor (src/core/env.ts) decides the text; this writes it safely —
 // into the editor's buffer when the file has unsaved changes, else atomically on disk — and checks git ignores it.
+// Every write passes writeTargetProblem (secretTargets.ts) first: inside the folder after following symbolic links,
+// never a tracked file for a secret, nothing in Restricted Mode. A file holding a secret is its owner's only (0600).
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +10,7 @@ import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, rep
 import { writeFileAtomically } from '../../core/atomicWrite';
 import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
 import { Logger } from './logger';
+import { assertWriteTarget, UnsafeTargetError, WriteKind } from './secretTargets';
 
 export interface EnvTarget {
   folder: vscode.WorkspaceFolder;
@@ -54,20 +57,22 @@ export class EnvFileService {
   /** Sets NAME=value, keeping every other byte; aborts without writing unless the result parses back exactly. */
   async setVariable(target: EnvTarget, name: string, value: string): Promise<EnvWriteResult> {
     const uri = this.uriOf(target);
+    await assertWriteTarget(target.folder, target.relativePath, 'secret');
     const { text, document } = await this.read(uri);
     // setEnvVariable returns only text that dotenv reads back exactly (else verification_failed, a sentence here).
     const edit = asEnvEditError(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
     if (edit.action === 'unchanged') return { uri, action: 'unchanged', inEditor: false };
-    const inEditor = await this.write(uri, document, text, edit.text);
+    const inEditor = await this.write(uri, document, text, edit.text, 'secret');
     this.logger.info(`${edit.action === 'replaced' ? 'Replaced' : 'Added'} ${name} in ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
     return { uri, action: edit.action, inEditor };
   }
 
   /** Replaces every variable whose value is `oldSecret` with `newSecret`. Returns the variable names changed. */
   async replaceSecret(uri: vscode.Uri, oldSecret: string, newSecret: string): Promise<string[]> {
+    await this.assertWritable(uri, 'secret');
     const { text, document } = await this.read(uri);
     const edit = asEnvEditError(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
-    if (edit.text !== text) await this.write(uri, document, text, edit.text);
+    if (edit.text !== text) await this.write(uri, document, text, edit.text, 'secret');
     return [...new Set(edit.replaced.map((found) => found.name))];
   }
 
@@ -106,13 +111,21 @@ export class EnvFileService {
 
   async addToGitignore(target: EnvTarget): Promise<vscode.Uri> {
     const uri = vscode.Uri.joinPath(target.folder.uri, '.gitignore');
+    await assertWriteTarget(target.folder, '.gitignore', 'gitignore');
     const { text, document } = await this.read(uri);
     const entry = '/' + target.relativePath.split(/[\\/]/).filter(Boolean).join('/');
-    await this.write(uri, document, text, appendGitignoreEntry(text, entry));
+    await this.write(uri, document, text, appendGitignoreEntry(text, entry), 'gitignore');
     return uri;
   }
 
-  private async write(uri: vscode.Uri, document: vscode.TextDocument | undefined, before: string, after: string): Promise<boolean> {
+  /** Throws UnsafeTargetError unless this file of the workspace may receive the write (see writeTargetProblem). */
+  async assertWritable(uri: vscode.Uri, kind: WriteKind): Promise<void> {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (!folder) throw new UnsafeTargetError(`Token Hub wrote nothing to ${uri.fsPath}: it writes only into files of the open workspace folders.`);
+    await assertWriteTarget(folder, path.relative(folder.uri.fsPath, uri.fsPath), kind);
+  }
+
+  private async write(uri: vscode.Uri, document: vscode.TextDocument | undefined, before: string, after: string, kind: WriteKind): Promise<boolean> {
     if (document?.isDirty) {
       // The person has unsaved changes: edit their buffer instead of the disk, so nothing of theirs is lost.
       const edit = new vscode.WorkspaceEdit();
@@ -120,11 +133,25 @@ export class EnvFileService {
       if (!(await vscode.workspace.applyEdit(edit))) {
         throw new EnvEditError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
       }
+      // VS Code's save keeps the file's mode: drop group and other bits now, as the atomic write does.
+      if (kind === 'secret') await this.narrowOnDisk(uri.fsPath);
       return true;
     }
     await fs.promises.mkdir(path.dirname(uri.fsPath), { recursive: true });
-    await writeFileAtomically(uri.fsPath, after);
+    const written = await writeFileAtomically(uri.fsPath, after, {}, { secret: kind === 'secret' });
+    if (written.narrowedFrom !== undefined) this.logNarrowed(uri.fsPath, written.narrowedFrom);
     return false;
+  }
+
+  private async narrowOnDisk(file: string): Promise<void> {
+    const mode = (await fs.promises.stat(file).catch(() => undefined))?.mode;
+    if (mode === undefined || (mode & 0o077) === 0) return;
+    await fs.promises.chmod(file, mode & 0o7700);
+    this.logNarrowed(file, mode & 0o7777);
+  }
+
+  private logNarrowed(file: string, from: number): void {
+    this.logger.info(`${file} could be read by others (mode ${from.toString(8)}); Token Hub made it readable by its owner only, as it holds a secret.`);
   }
 }
 

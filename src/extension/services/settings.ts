@@ -1,6 +1,7 @@
 // Typed configuration, read in one place. Hub URLs come from user (global) scope only: a cloned repository's
 // workspace settings must never be able to point an account key at another host.
 import * as vscode from 'vscode';
+import { validateEnvVariableName } from '../../core/validation';
 
 export interface HubEntry {
   url: string;
@@ -10,6 +11,8 @@ export interface HubEntry {
 
 export interface Settings {
   envFile: string;
+  /** envFile was set by the folder's own settings (.vscode/settings.json): an input a cloned repository controls. */
+  envFileFromWorkspace: boolean;
   envVariable: string;
   expiryWarningDays: number;
   refreshIntervalSeconds: number;
@@ -18,6 +21,10 @@ export interface Settings {
 }
 
 const SECTION = 'tokenHub';
+
+function validEnvVariable(value: string | undefined): string {
+  return value && validateEnvVariableName(value) === null ? value : 'TOKENHUB_TOKEN';
+}
 
 function isHubEntry(value: unknown): value is HubEntry {
   const entry = value as HubEntry;
@@ -44,12 +51,21 @@ export class SettingsService {
       const value = config.get<number>(key, fallback);
       return Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
     };
+    // How long a secret stays on the clipboard is the person's choice alone: a repository must not be able to keep it
+    // there (0 = never cleared), so workspace and folder values are ignored.
+    const clipboard = config.inspect<number>('clipboardClearSeconds');
+    const clipboardSeconds = clipboard?.globalValue ?? clipboard?.defaultValue ?? 60;
+    const envFile = config.inspect<string>('envFile');
+    const envFileValue = config.get<string>('envFile', '.env') || '.env';
+    const fromWorkspace = [envFile?.workspaceFolderValue, envFile?.workspaceValue].some((value) => value !== undefined && value === envFileValue);
     return {
-      envFile: config.get<string>('envFile', '.env') || '.env',
-      envVariable: config.get<string>('envVariable', 'TOKENHUB_TOKEN') || 'TOKENHUB_TOKEN',
+      envFile: envFileValue,
+      envFileFromWorkspace: fromWorkspace,
+      // Only a default for the prompt that names the variable; a name that is not one (from any scope) is not offered.
+      envVariable: validEnvVariable(config.get<string>('envVariable', 'TOKENHUB_TOKEN')),
       expiryWarningDays: integer('expiryWarningDays', 7, 0),
       refreshIntervalSeconds: integer('refreshIntervalSeconds', 300, 0),
-      clipboardClearSeconds: integer('clipboardClearSeconds', 60, 0),
+      clipboardClearSeconds: Number.isFinite(clipboardSeconds) && clipboardSeconds >= 0 ? Math.floor(clipboardSeconds) : 60,
       scanOnType: config.get<boolean>('scanOnType', true),
     };
   }

@@ -142,7 +142,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.description = connection.url.replace(/^https?:\/\//, '');
     const signedOut = connection.status === 'signedOut';
     item.iconPath = new vscode.ThemeIcon(signedOut ? 'debug-disconnect' : 'cloud');
-    item.contextValue = signedOut ? 'connection.signedOut' : 'connection';
+    // A connection made from TOKENHUB_URL for this window only offers Keep Signed In on its context menu.
+    item.contextValue = signedOut ? 'connection.signedOut' : connection.windowOnly ? 'connection.windowOnly' : 'connection';
     item.tooltip = signedOut
       ? vscode.l10n.t('Workspace "{0}" at {1}: signed out. Sign in again to manage its tokens.', connection.workspaceName, connection.url)
       : vscode.l10n.t('Workspace "{0}" at {1}', connection.workspaceName, connection.url);

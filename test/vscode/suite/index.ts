@@ -12,6 +12,7 @@ import {
   FILES_ENV,
   GREP_ENV,
   REPORT_ENV,
+  RESTRICTED_ENV,
   TIMEOUT_ENV,
   eventsPath,
   formatEnd,
@@ -141,7 +142,10 @@ export async function run(): Promise<void> {
   const root = __dirname;
   let files: string[] = [];
   try {
-    files = selectTests(listTests(root), root, process.env[FILES_ENV]);
+    // The Restricted Mode launch runs restricted/ only; the normal launch never does (it would find the folder trusted).
+    const restricted = process.env[RESTRICTED_ENV] === '1';
+    const inRestricted = (file: string) => path.relative(root, file).split(path.sep)[0] === 'restricted';
+    files = selectTests(listTests(root).filter((file) => inRestricted(file) === restricted), root, process.env[FILES_ENV]);
     const Mocha = loadMocha();
     const mocha = new Mocha({
       ui: 'bdd',

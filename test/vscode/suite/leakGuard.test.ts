@@ -13,7 +13,9 @@ import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from '../../../sr
 import { exposedFindings, type WorkspaceScanResult } from '../../../src/extension/services/leakGuard';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { afterPromptedTest } from './helpers/afterTest';
 import { extensionApi } from './helpers/api';
+import { sleep, waitFor } from './helpers/wait';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
@@ -21,17 +23,7 @@ function wrongChecksum(token: string): string {
   return token.slice(0, -1) + (token.at(-1) === 'A' ? 'B' : 'A');
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
 
 /** The leak guard's quick fixes (executeCodeActionProvider does not return an action's diagnostics). */
 const ours = (action: vscode.CodeAction) => action.kind?.value === 'quickfix' && !!action.command?.command.startsWith('tokenHub.leakGuard.');
@@ -92,19 +84,8 @@ describe('Leak guard', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      console.log(`    messages shown: ${JSON.stringify(prompter.messages.map((m) => `${m.options.id}: ${m.text}`))}`);
-      console.log(`    answers refused: ${JSON.stringify(prompter.rejected)}`);
-    }
-    if (this.currentTest?.state === 'passed') assert.deepEqual(prompter.pending(), [], 'every scripted answer was used');
-    // Keep nothing of this test: unsaved edits are reverted (saving a file holding a token would put it in VS Code's
-    // local history), editors are closed, the files go.
-    for (const document of vscode.workspace.textDocuments) {
-      if (!document.isDirty || !document.uri.fsPath.startsWith(root)) continue;
-      await vscode.window.showTextDocument(document);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-    }
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // Keep nothing of this test: unsaved edits reverted, editors closed (afterPromptedTest), the files go.
+    await afterPromptedTest(this.currentTest, prompter, root);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(path.join(root, '.git'), { recursive: true, force: true });
     // Written back only when changed: a needless write of .gitignore would make the leak guard rescan later.

@@ -1,6 +1,7 @@
 // The token tree and the connections as the extension-host suites read them.
 import type { TokenHubApi } from '../../../../src/extension/extension';
 import type { TreeNode } from '../../../../src/extension/views/tokenTree';
+import { waitFor as waitUntilValue } from './wait';
 
 /** Forgets every connection and its stored token secrets, so a suite starts from nothing. */
 export async function signOutEverything(api: TokenHubApi): Promise<void> {
@@ -22,10 +23,7 @@ export async function tokenNodes(api: TokenHubApi, connectionId: string): Promis
   return children.filter((node): node is Extract<TreeNode, { kind: 'token' }> => node.kind === 'token');
 }
 
+/** Until the condition holds (the polling of helpers/wait.ts, for a yes/no condition). */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting for a condition.');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntilValue(condition, (held) => held, 'a condition', timeoutMs);
 }
