@@ -12,24 +12,10 @@ import type { TokenHubApi } from '../../../src/extension/extension';
 import { BACK } from '../../../src/extension/flows/prompter';
 import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
-import { ScriptedPrompter } from '../../support/scriptedPrompter';
-import { extensionApi } from './helpers/api';
+import type { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { extensionApi, scriptPromptsPerTest, signOutEverything, workspaceFolder } from './helpers/api';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
-
-function workspaceFolder(): vscode.WorkspaceFolder {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test host opened a folder');
-  return folder;
-}
-
-async function signOutEverything(api: TokenHubApi): Promise<void> {
-  for (const connection of api.services.connections.list()) {
-    await api.services.secrets.deleteAll(connection.id);
-    await api.services.connections.signOut(connection.id);
-  }
-  api.services.lists.setFilter(undefined);
-}
 
 async function roots(api: TokenHubApi): Promise<TreeNode[]> {
   return api.services.tree.getChildren();
@@ -78,20 +64,7 @@ describe('Token Hub against a real hub', function () {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  beforeEach(() => {
-    prompter = new ScriptedPrompter();
-    api.setPrompter(prompter);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      console.log(`    messages shown: ${JSON.stringify(prompter.messages.map((m) => `${m.options.id}: ${m.text}`))}`);
-      console.log(`    answers refused: ${JSON.stringify(prompter.rejected)}`);
-    }
-    if (this.currentTest?.state === 'passed') {
-      assert.deepEqual(prompter.pending(), [], 'every scripted answer was used');
-    }
-  });
+  scriptPromptsPerTest(() => api, (next) => (prompter = next));
 
   async function signIn(): Promise<string> {
     prompter.answer('hubUrl', hub.url).answer('accountKey', accountKey);
