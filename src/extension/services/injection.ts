@@ -87,7 +87,8 @@ export class SecretInjection implements vscode.DebugConfigurationProvider, vscod
   }
 
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
-    if (this.injected.size === 0) return config;
+    // No type yet: VS Code is asking for a configuration to be made (F5 without launch.json); leave that to its debugger.
+    if (this.injected.size === 0 || !config.type) return config;
     const env: Record<string, string | null> = config.env && typeof config.env === 'object' ? { ...config.env } : {};
     for (const entry of this.injected.values()) {
       const value = this.collection.get(entry.variable)?.value;

@@ -201,6 +201,8 @@ describe('Use in Terminals and Debug Sessions', function () {
     assert.deepEqual(resolved?.env, { OTHER: '1', OPENAI_KEY: secret });
     const kept = await provider.resolveDebugConfiguration(undefined, { type: 'node', request: 'launch', name: 'n', env: { OPENAI_KEY: null } });
     assert.deepEqual(kept?.env, { OPENAI_KEY: null }, 'null (unset it) in the configuration wins too');
+    const empty = { type: '', request: '', name: '' };
+    assert.deepEqual(await provider.resolveDebugConfiguration(undefined, empty), empty, 'a configuration still to be made is left to its debugger');
   });
 
   it('shows which token is injected and under which name in the tree, without the secret', async () => {
