@@ -11,7 +11,8 @@ import type { TokenHubApi } from '../../../src/extension/extension';
 import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import type { ScriptedPrompter } from '../../support/scriptedPrompter';
-import { extensionApi, scriptPromptsPerTest, signOutEverything, workspaceFolder } from './helpers/api';
+import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
+import { signOutEverything } from './helpers/tree';
 
 const UNSET = '(unset)';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 // The extension's test API (returned by activate() in ExtensionMode.Test only), for the extension-host suites, and
-// what those suites share around it: the folder the host opened, signing out, a scripted prompter per test.
+// what those suites share around it: the folder the host opened, a scripted prompter per test.
 import * as assert from 'assert/strict';
 import * as vscode from 'vscode';
 import type { TokenHubApi } from '../../../../src/extension/extension';
@@ -17,15 +17,6 @@ export function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test host opened a folder');
   return folder;
-}
-
-/** Forgets every connection and its stored secrets, and clears the filter: each suite starts from nothing. */
-export async function signOutEverything(api: TokenHubApi): Promise<void> {
-  for (const connection of api.services.connections.list()) {
-    await api.services.secrets.deleteAll(connection.id);
-    await api.services.connections.signOut(connection.id);
-  }
-  api.services.lists.setFilter(undefined);
 }
 
 /**
