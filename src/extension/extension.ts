@@ -5,6 +5,7 @@ import { VsCodePrompter } from './flows/vscodePrompter';
 import { registerGuarded, reportError } from './commands/errorBoundary';
 import { connectFromEnvironmentCommand, filterCommand, hasEnvironmentConnection, keepSignedInCommand, setFilter, signInCommand, signOutCommand } from './commands/connectionCommands';
 import { insertIntoEnv } from './commands/envCommands';
+import { stopUsingInTerminalsCommand, useInTerminalsCommand } from './commands/injectionCommands';
 import { LeakCodeActions, leakCommandHandlers } from './commands/leakCommands';
 import { Services } from './commands/services';
 import { copyMaskedKeyCommand, copyTokenCommand, createTokenCommand, deleteTokenCommand, rotateTokenCommand } from './commands/tokenCommands';
@@ -12,6 +13,7 @@ import { SecretClipboard } from './services/clipboard';
 import { ConnectionManager } from './services/connections';
 import { EnvFileService } from './services/envFiles';
 import { ExpiryMonitor } from './services/expiryMonitor';
+import { SecretInjection } from './services/injection';
 import { LeakGuard } from './services/leakGuard';
 import { TokenOwners } from './services/leakOwners';
 import { Logger } from './services/logger';
@@ -81,16 +83,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
       .then((choice) => choice === signIn && vscode.commands.executeCommand('tokenHub.signIn'));
   };
   const lists = new TokenLists(connections, secrets, logger, notifyRefused);
-  const tree = new TokenTreeProvider(connections, lists, secrets, settings);
+  const injection = new SecretInjection(context.environmentVariableCollection);
+  const tree = new TokenTreeProvider(connections, lists, secrets, settings, injection);
   const envFiles = new EnvFileService(logger);
   const clipboard = new SecretClipboard();
-  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts };
+  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts, injection };
 
   const treeView = vscode.window.createTreeView('tokenHub.tokens', { treeDataProvider: tree, showCollapseAll: true });
   const expiry = new ExpiryMonitor(lists, settings, context.globalState, (text, ...actions) =>
     prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
   );
   context.subscriptions.push(logger, connections, secrets, lists, tree, treeView, clipboard, expiry);
+  context.subscriptions.push(
+    injection,
+    // Signing out forgets a connection's secrets: new terminals stop getting them too.
+    connections.onDidChange(() => injection.retainConnections(new Set(connections.list().map((connection) => connection.id)))),
+  );
   const leakGuard = new LeakGuard(settings, logger);
   const tokenOwners = new TokenOwners(connections, lists, secrets, logger);
   context.subscriptions.push(
@@ -122,6 +130,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   command('tokenHub.copyToken', (arg) => copyTokenCommand(services, arg));
   command('tokenHub.copyMaskedKey', (arg) => copyMaskedKeyCommand(services, arg));
   command('tokenHub.insertIntoEnv', (arg) => insertIntoEnv(services, arg));
+  command('tokenHub.useInTerminals', (arg) => useInTerminalsCommand(services, arg));
+  command('tokenHub.stopUsingInTerminals', (arg) => stopUsingInTerminalsCommand(services, arg));
   command('tokenHub.filter', async () => {
     await filterCommand(services);
     updateMessage();

@@ -8,7 +8,7 @@
 // code-server.log, final.png.
 import * as fs from 'fs';
 import * as path from 'path';
-import { findSecretsUnder } from '../support/secretHygiene';
+import { findSecretsInBrowserStorage, findSecretsUnder, type SecretSighting } from '../support/secretHygiene';
 import { ensureCodeServer, openWorkbench, startCodeServer, type CodeServerInstall, type OpenedWorkbench, type RunningCodeServer } from '../../src/dev/codeServer';
 import { eventsPath } from './protocol';
 import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, launchesFor, makeWorkspace, parseArgs, prepareResults, publishResults, readReport, suiteEnv, type DriverArgs } from './common';
@@ -16,6 +16,8 @@ import { EventStream, REPO, RESULTS_DIR, SUITE_INDEX, checkBuilt, finish, launch
 const START_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_START_TIMEOUT_MS ?? 120_000);
 const TOTAL_TIMEOUT_MS = Number(process.env.TOKENHUB_VSCODE_TIMEOUT_MS ?? 20 * 60_000);
 const DIALOG_REFUSED = /refused to show (confirmation )?dialog in tests/;
+/** How often the browser's storage is searched while tests run: a secret there may be gone again by the end. */
+const BROWSER_SCAN_INTERVAL_MS = 3000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -80,8 +82,22 @@ async function launch(args: DriverArgs, install: CodeServerInstall): Promise<num
     const opened = Date.now();
 
     const stream = new EventStream(eventsPath(reportPath));
+    // VS Code in the browser keeps its state in IndexedDB: searched while the tests run, not only at the end, since
+    // what a test puts there (an injected secret VS Code would persist, say) is cleaned up by the test's own end.
+    const inBrowser = new Map<string, SecretSighting>();
+    let browserScan: Promise<void> | undefined;
+    let lastBrowserScan = 0;
+    const scanBrowser = (page: OpenedWorkbench['page']) =>
+      findSecretsInBrowserStorage(page).then(
+        (found) => found.forEach((sighting) => inBrowser.set(`${sighting.file}\n${sighting.maskedKey}`, sighting)),
+        () => undefined, // the page may be busy or closing; the next scan tries again
+      );
     for (;;) {
       stream.poll();
+      if (!browserScan && Date.now() - lastBrowserScan > BROWSER_SCAN_INTERVAL_MS) {
+        lastBrowserScan = Date.now();
+        browserScan = scanBrowser(workbench.page).finally(() => (browserScan = undefined));
+      }
       if (stream.ended && readReport(reportPath)) break;
       if (serverExited) {
         problem = `${serverExited} while tests ran; see ${shown(serverLog)}`;
@@ -101,13 +117,16 @@ async function launch(args: DriverArgs, install: CodeServerInstall): Promise<num
       await sleep(200);
     }
     stream.poll();
+    await browserScan;
+    await scanBrowser(workbench.page);
     if (!problem && server) {
-      // Secrets belong in SecretStorage only: none may reach code-server's settings, state databases or logs.
-      const sightings = findSecretsUnder(path.dirname(server.userDataDir));
+      // Secrets belong in SecretStorage only: none may reach code-server's settings, state databases or logs, nor the
+      // browser's storage.
+      const sightings = [...findSecretsUnder(path.dirname(server.userDataDir)), ...inBrowser.values()];
       if (sightings.length > 0) {
         problem = `Token Hub secrets were found outside SecretStorage:\n  ${sightings.map((s) => `${s.file}: ${s.maskedKey}`).join('\n  ')}`;
       } else {
-        console.log(`\n(secret hygiene: no Token Hub secret in code-server's user data, state or logs under ${path.dirname(server.userDataDir)})`);
+        console.log(`\n(secret hygiene: no Token Hub secret in code-server's user data, state or logs under ${path.dirname(server.userDataDir)}, nor in the browser's storage)`);
       }
     }
     // The workbench may have closed its window at the end of the tests: the picture is best effort.

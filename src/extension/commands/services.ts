@@ -3,6 +3,7 @@ import { Prompter } from '../flows/prompter';
 import { SecretClipboard } from '../services/clipboard';
 import { ConnectionManager } from '../services/connections';
 import { EnvFileService } from '../services/envFiles';
+import { SecretInjection } from '../services/injection';
 import { Logger } from '../services/logger';
 import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
@@ -24,4 +25,6 @@ export interface Services {
   envFiles: EnvFileService;
   clipboard: SecretClipboard;
   prompts: PrompterHolder;
+  /** The tokens given to this window's new terminals and debug sessions. */
+  injection: SecretInjection;
 }

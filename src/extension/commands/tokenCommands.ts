@@ -136,6 +136,7 @@ export async function revokeToken(services: Services, connection: Connection, to
     if (!(error instanceof HubError && error.status === 404)) throw error;
     // Already gone (deleted elsewhere): forgetting it here is still right.
   }
+  services.injection.remove(connection.id, token.id);
   await services.secrets.delete(connection.id, token.id);
   services.lists.invalidate(connection);
 }
@@ -192,6 +193,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   }
 
   const result = await services.connections.clientOf(connection).rotateToken(token.id, { graceSeconds: grace }, { idempotencyKey: randomUUID() });
+  services.injection.replaceSecret(connection.id, token.id, result.secret);
   const kept = await keepSecret(services, connection, result);
   services.lists.invalidate(connection);
   services.logger.info(`Rotated token "${token.name}" in "${connection.workspaceName}" (grace ${grace} s).`);

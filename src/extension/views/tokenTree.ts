@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Token } from '../../api/types';
 import { describeExpiry, describeLastUsed, expiryState, ExpiryState, formatInstant } from '../../core/dates';
 import { Connection, ConnectionManager } from '../services/connections';
+import { SecretInjection } from '../services/injection';
 import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
@@ -38,11 +39,13 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     private readonly lists: TokenLists,
     private readonly secrets: TokenSecretStore,
     private readonly settings: SettingsService,
+    private readonly injection: SecretInjection,
   ) {
     this.disposables.push(
       connections.onDidChange(() => this.changed.fire()),
       lists.onDidChange(() => this.changed.fire()),
       secrets.onDidChange(() => this.changed.fire()), // "stored on this machine" changed, maybe in another window
+      injection.onDidChange(() => this.changed.fire()),
     );
   }
 
@@ -164,6 +167,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.contextValue = `token.${state}${stored ? '.stored' : ''}`;
     item.tooltip = tokenTooltip(token, state, stored);
     item.accessibilityInformation = { label: `${token.name}, ${token.maskedKey}, ${lastUsed}, ${describeExpiry(token.expiresAt)}` };
+    const variable = this.injection.variableOf(connection.id, token.id);
+    if (variable) showInjection(item, variable);
     return item;
   }
 
@@ -183,6 +188,16 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changed.dispose();
     this.stateChanged.dispose();
   }
+}
+
+/** A token given to new terminals: a compact `$NAME` marker on the row, the sentence in the tooltip. */
+function showInjection(item: vscode.TreeItem, variable: string): void {
+  item.description = `${String(item.description ?? '')} · $${variable}`;
+  item.contextValue = `${item.contextValue ?? 'token'}.injected`;
+  if (item.tooltip instanceof vscode.MarkdownString) {
+    item.tooltip.appendMarkdown(`\n\n$(terminal) ${vscode.l10n.t('New terminals and debug sessions of this window get it as `{0}`.', variable)}`);
+  }
+  if (item.accessibilityInformation) item.accessibilityInformation = { label: `${item.accessibilityInformation.label}, in terminals as ${variable}` };
 }
 
 const STATE_WORDS: Record<ExpiryState, string> = {

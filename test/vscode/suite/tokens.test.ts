@@ -11,17 +11,11 @@ import { isValidToken } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { BACK } from '../../../src/extension/flows/prompter';
 import { HubProcess, startHub } from '../../support/hub';
-import { ScriptedPrompter } from '../../support/scriptedPrompter';
-import { extensionApi } from './helpers/api';
+import type { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
 import { roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
-
-function workspaceFolder(): vscode.WorkspaceFolder {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test host opened a folder');
-  return folder;
-}
 
 function iconId(item: vscode.TreeItem): string | undefined {
   return item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined;
@@ -59,20 +53,7 @@ describe('Token Hub against a real hub', function () {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  beforeEach(() => {
-    prompter = new ScriptedPrompter();
-    api.setPrompter(prompter);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') {
-      console.log(`    messages shown: ${JSON.stringify(prompter.messages.map((m) => `${m.options.id}: ${m.text}`))}`);
-      console.log(`    answers refused: ${JSON.stringify(prompter.rejected)}`);
-    }
-    if (this.currentTest?.state === 'passed') {
-      assert.deepEqual(prompter.pending(), [], 'every scripted answer was used');
-    }
-  });
+  scriptPromptsPerTest(() => api, (next) => (prompter = next));
 
   async function signIn(): Promise<string> {
     prompter.answer('hubUrl', hub.url).answer('accountKey', accountKey);
