@@ -2,12 +2,12 @@
 // scanned as they change (debounced, when tokenHub.scanOnType is on), on open and on save; the workspace scan reads
 // every file git would commit. A file git ignores is never reported (an ignored .env is where a secret belongs).
 // Secrets stay out of every message and log line: findings are named by their masked key.
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
+import { isEnvLikeFile, MAX_SCAN_BYTES, readScannable } from '../../core/scanFile';
 import { maskToken } from '../../core/token';
+import { secretHash } from '../../core/usageIndex';
 import { ignoredAmong } from './leakGuardIgnores';
 import { Logger } from './logger';
 import { SettingsService } from './settings';
@@ -16,20 +16,11 @@ export const LEAK_SOURCE = 'Token Hub';
 /** Diagnostic codes: an exposed secret, and one that has since been revoked (still in the text). */
 export const EXPOSED_CODE = 'exposed-token';
 export const REVOKED_CODE = 'revoked-token';
-/** Larger files (and files holding a NUL byte) are not scanned. */
-export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
 export const TYPE_DEBOUNCE_MS = 300;
 const IGNORED_CACHE_MS = 30_000;
 const READ_CONCURRENCY = 16;
 
-export { exposedFindings, IGNORE_MARKER };
-
-/** `.env`, `.env.local`, `config/.env.production`, or the configured env file. */
-export function isEnvLikeFile(fsPath: string, configuredRelative: string | undefined, folder: string | undefined): boolean {
-  if (/^\.env(?:\..*)?$/i.test(path.basename(fsPath))) return true;
-  if (!configuredRelative || !folder) return false;
-  return path.resolve(folder, configuredRelative) === path.resolve(fsPath);
-}
+export { exposedFindings, IGNORE_MARKER, isEnvLikeFile, MAX_SCAN_BYTES, readScannable };
 
 export interface LeakDiagnosticOptions {
   revoked: boolean;
@@ -62,10 +53,6 @@ export interface WorkspaceScanResult {
   skipped: number;
   cancelled: boolean;
   milliseconds: number;
-}
-
-function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 export class LeakGuard implements vscode.Disposable {
@@ -350,24 +337,5 @@ export class LeakGuard implements vscode.Disposable {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const subscription of this.subscriptions) subscription.dispose();
-  }
-}
-
-/**
- * A file's text when it is worth scanning: undefined for files over 5 MB, holding a NUL byte, or unreadable.
- * `mayHoldToken` is false when the bytes hold no `thub_`/`thak_` at all (then the text is not even decoded).
- */
-export async function readScannable(fsPath: string): Promise<{ text: string | undefined; mayHoldToken: boolean }> {
-  try {
-    const stat = await fs.promises.stat(fsPath);
-    if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
-    const bytes = await fs.promises.readFile(fsPath);
-    if (bytes.includes(0)) return { text: undefined, mayHoldToken: false };
-    if (!bytes.includes('thub_') && !bytes.includes('thak_')) return { text: '', mayHoldToken: false };
-    const text = bytes.toString('utf8');
-    // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
-    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
-  } catch {
-    return { text: undefined, mayHoldToken: false };
   }
 }
