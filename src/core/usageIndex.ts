@@ -124,14 +124,17 @@ export class UsageIndex {
   /** A file (or every file under a folder) that is gone. */
   remove(fileOrFolder: string): void {
     const changed = new Set<string>();
-    const under = fileOrFolder.replace(/[\\/]+$/, '');
-    for (const file of [...this.byFile.keys()]) {
-      if (file === under || file.startsWith(under + '/') || file.startsWith(under + '\\')) {
-        this.nextGeneration(file);
-        this.drop(file, changed);
-      }
+    for (const file of this.filesUnder(fileOrFolder)) {
+      this.nextGeneration(file);
+      this.drop(file, changed);
     }
     this.fire(changed);
+  }
+
+  /** The indexed files that are this path or lie under it. */
+  filesUnder(fileOrFolder: string): string[] {
+    const under = fileOrFolder.replace(/[\\/]+$/, '');
+    return [...this.byFile.keys()].filter((file) => file === under || file.startsWith(under + '/') || file.startsWith(under + '\\'));
   }
 
   clear(): void {

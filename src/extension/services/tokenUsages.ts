@@ -3,6 +3,7 @@
 // current from file events and editor changes, never by rescanning. Each secret found is tied to its token by the
 // secret (TokenOwners: SecretStorage or the hub's lookup), never by its mask; one no connected workspace holds live
 // is "not live" (unknown or revoked). Secrets are kept in memory only and named by their hash everywhere else.
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { Token } from '../../api/types';
 import { isEnvLikeFile } from '../../core/scanFile';
@@ -51,7 +52,8 @@ export class TokenUsages implements vscode.Disposable {
       owners.onDidForget(() => this.resolve(this.index.hashes())),
       watcher.onDidCreate((uri) => this.fileChanged(uri)),
       watcher.onDidChange((uri) => this.fileChanged(uri)),
-      watcher.onDidDelete((uri) => this.index.remove(uri.fsPath)),
+      // File events can arrive late and coalesced (a folder deleted and made again): the disk decides.
+      watcher.onDidDelete((uri) => this.index.filesUnder(uri.fsPath).forEach((file) => this.fileChanged(vscode.Uri.file(file)))),
       vscode.workspace.onDidChangeTextDocument((event) => {
         if (event.contentChanges.length === 0 || !this.indexable(event.document.uri)) return;
         const document = event.document;
@@ -176,6 +178,17 @@ export class TokenUsages implements vscode.Disposable {
 
   private fileChanged(uri: vscode.Uri): void {
     if (!this.indexable(uri)) return;
+    let isFolder = false;
+    try {
+      isFolder = fs.statSync(uri.fsPath).isDirectory();
+    } catch {
+      // Gone: updateFile drops it.
+    }
+    if (isFolder) {
+      // A folder made (or moved here) with its files: the watcher may report only the folder.
+      void vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*')).then((uris) => uris.forEach((child) => this.fileChanged(child)));
+      return;
+    }
     const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString());
     // An editor with unsaved changes is the truth while it is open.
     if (document && !document.isClosed && document.isDirty) return;

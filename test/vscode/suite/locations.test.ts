@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { HubClient } from '../../../src/api/client';
-import { CHECKSUM_LENGTH, CRC_TABLE, checksumOf, isValidToken, maskCandidates, maskToken, TOKEN_LENGTH } from '../../../src/core/token';
+import { CHECKSUM_LENGTH, CRC_TABLE, checksumOf, generateToken, isValidToken, maskCandidates, maskToken, TOKEN_LENGTH } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
+import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
@@ -176,5 +177,180 @@ describe('Where each token lives', function () {
     assert.match(prompter.messagesWithId('error')[0]?.text ?? '', /found no token/);
     assert.equal((await admin.getToken(victim.token.id)).id, victim.token.id, 'the victim\'s token still exists');
     await admin.invoke('chat-completions', victim.secret);
+  });
+
+  async function tokenNode(tokenId: string): Promise<Extract<TreeNode, { kind: 'token' }>> {
+    const connection = api.services.connections.get(connectionId);
+    assert.ok(connection);
+    // Reloaded only when the token is new to the list (a reload makes every found secret be tied again).
+    const list = await api.services.lists.ensureLoaded(connection);
+    if (!list.tokens.some((token) => token.id === tokenId)) {
+      api.services.lists.invalidate(connection);
+      await api.services.lists.ensureLoaded(connection);
+    }
+    const roots = await api.services.tree.getChildren();
+    const root = roots.find((node) => node.kind === 'connection' && node.connection.id === connectionId);
+    assert.ok(root, 'the connection is in the tree');
+    const node = (await api.services.tree.getChildren(root)).find((candidate) => candidate.kind === 'token' && candidate.token.id === tokenId);
+    assert.ok(node && node.kind === 'token', 'the token is in the tree');
+    return node;
+  }
+
+  async function placeLabels(tokenId: string): Promise<string[]> {
+    await api.usages.settled();
+    const node = await tokenNode(tokenId);
+    const children = await api.services.tree.getChildren(node);
+    return children.filter((child) => child.kind === 'usage').map((child) => String(api.services.tree.getTreeItem(child).label));
+  }
+
+  const tooltipOf = async (tokenId: string) => {
+    const tooltip = api.services.tree.getTreeItem(await tokenNode(tokenId)).tooltip;
+    return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
+  };
+
+  it('indexes every place holding a token (ignored .env, committed .env.local, source), ties it by secret, shows it in the tree and follows edits', async () => {
+    // Not stored on this machine: tied through the hub's lookup, after the hub listed its mask.
+    const created = await admin.createToken({ name: 'billing', endpoints: ['chat-completions'] });
+    const secret = created.secret;
+    const stranger = generateToken('thub_');
+    write('.env', `# billing\nBILLING_TOKEN=${secret}\nSTRANGER=${stranger}\n`);
+    write('apps/api/.env.local', `TOKEN=${secret}\n`);
+    const app = write('src/app.js', `const a = 1;\nconst b = 2;\nconst key = "${secret}";\n`);
+    write('node_modules/dep/index.js', `module.exports = "${secret}";\n`);
+
+    const expected = ['locations/.env as BILLING_TOKEN', 'locations/apps/api/.env.local as TOKEN', 'locations/src/app.js line 3'];
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 3, 'three places in the tree');
+    assert.deepEqual(await placeLabels(created.token.id), expected);
+    assert.match(await tooltipOf(created.token.id), /in 3 places/);
+    const node = await tokenNode(created.token.id);
+    const children = await api.services.tree.getChildren(node);
+    assert.deepEqual(children.filter((child) => child.kind === 'endpoint').map((child) => child.kind === 'endpoint' && child.endpointId), ['chat-completions'], 'the endpoints stay');
+
+    // Each place opens its file at the line.
+    const usage = children.find((child) => child.kind === 'usage' && child.usage.file === app.fsPath);
+    assert.ok(usage);
+    const command = api.services.tree.getTreeItem(usage).command;
+    assert.ok(command);
+    await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
+    const editor = await waitFor(() => vscode.window.activeTextEditor, (e) => e?.document.uri.fsPath === app.fsPath, 'app.js to open');
+    assert.equal(editor?.selection.start.line, 2);
+
+    // Typing (unsaved) takes the place away; the stranger is "not live" and tied to nothing.
+    await editor!.edit((edit) => edit.replace(new vscode.Range(2, 0, 3, 0), 'const key = process.env.BILLING_TOKEN;\n'));
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 2, 'the edited place to go');
+    const strangerHash = api.usages.index.hashes().find((hash) => api.usages.index.secretOf(hash) === stranger);
+    assert.ok(strangerHash, 'the stranger is indexed');
+    assert.equal(api.usages.identityOf(strangerHash)?.state, 'notLive');
+    // A new file on disk is picked up from the file events.
+    write('deploy/run.sh', `export TOKEN=${secret}\n`);
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.includes('locations/deploy/run.sh line 1'), 'the new file');
+  });
+
+  it('deletes a token and, if asked, removes its secret from an ignored .env (other lines kept) and, as an undoable edit, from a source file', async () => {
+    const created = await admin.createToken({ name: 'short-lived', endpoints: ['chat-completions'] });
+    const secret = created.secret;
+    const env = write('.env', `KEEP=me\r\nDEAD_TOKEN=${secret}\r\n# end\r\n`);
+    const source = write('src/client.py', `KEY = "${secret}"\n`);
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 2, 'two places');
+
+    prompter.answer('confirmDelete', 'Delete and Remove from Files');
+    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', await tokenNode(created.token.id)), true);
+    const [confirm] = prompter.messagesWithId('confirmDelete');
+    assert.match(confirm.options.detail ?? '', /locations\/\.env as DEAD_TOKEN/);
+    assert.match(confirm.options.detail ?? '', /locations\/src\/client\.py line 1/);
+    assert.ok(!(confirm.options.detail ?? '').includes(secret));
+    await assert.rejects(admin.getToken(created.token.id), (error: { status?: number }) => error.status === 404);
+    assert.equal(fs.readFileSync(env.fsPath, 'utf8'), 'KEEP=me\r\n# end\r\n', 'the line went, every other byte stayed');
+    // The tracked file is edited in its document, not on disk: the person reviews, saves or undoes.
+    assert.equal(fs.readFileSync(source.fsPath, 'utf8'), `KEY = "${secret}"\n`);
+    const document = vscode.workspace.textDocuments.find((doc) => doc.uri.fsPath === source.fsPath);
+    assert.ok(document?.isDirty);
+    assert.equal(document.getText(), 'KEY = ""\n');
+    assert.match(prompter.messagesWithId('deleted')[0].text, /Removed it from locations\/\.env \(DEAD_TOKEN\)\. Took it out of locations\/src\/client\.py: review and save\./);
+  });
+
+  it('after Delete without removal, flags the dead secret in the ignored .env with its own code and removes it with the quick fix', async () => {
+    const created = await admin.createToken({ name: 'left-behind', endpoints: ['chat-completions'] });
+    await api.services.secrets.store(connectionId, created.token.id, created.secret);
+    const env = write('.env', `A=1\nLEFT=${created.secret}\n`);
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 1, 'the place');
+    prompter.answer('confirmDelete', 'Delete Access Token');
+    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', await tokenNode(created.token.id)), true);
+    assert.match(prompter.messagesWithId('deleted')[0].text, /still in locations\/\.env as LEFT/);
+    assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `A=1\nLEFT=${created.secret}\n`);
+
+    await vscode.window.showTextDocument(env);
+    const [diagnostic] = await waitFor(() => diagnosticsOf(env), (d) => d.length === 1, 'the not-live diagnostic in the ignored .env');
+    assert.equal(diagnostic.code, 'not-live-token');
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Information);
+    assert.equal(diagnostic.message, `This Token Hub token (${maskToken(created.secret)}) is not live in any workspace you are signed in to; remove it from the file.`);
+    const actions = await codeActions(env, diagnostic.range);
+    assert.deepEqual(titles(actions), ['Remove this token', 'Ignore here']);
+    const remove = actions.find((a) => a.title === 'Remove this token');
+    await vscode.commands.executeCommand(remove!.command!.command, ...(remove!.command!.arguments ?? []));
+    const document = await vscode.workspace.openTextDocument(env);
+    assert.equal(document.getText(), 'A=1\n');
+    assert.ok(document.isDirty, 'an undoable edit, not a disk write');
+    await waitFor(() => diagnosticsOf(env), (d) => d.length === 0, 'the diagnostic to go');
+  });
+
+  it('flags an unknown secret in a committed file as not live (not as exposed), and refuses to remove a live one', async () => {
+    const unknown = generateToken('thub_');
+    const live = await admin.createToken({ name: 'in-use', endpoints: ['chat-completions'] });
+    const uri = write('config.ts', `export const A = "${unknown}";\nexport const B = "${live.secret}";\n`);
+    await vscode.window.showTextDocument(uri);
+    const diagnostics = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 2 && d[0].code === 'not-live-token', 'two diagnostics');
+    assert.equal(diagnostics[1].code, 'exposed-token', 'the live one is exposed');
+    assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Warning);
+    assert.deepEqual(titles(await codeActions(uri, diagnostics[0].range)), ['Remove this token', 'Ignore here']);
+    assert.ok(!titles(await codeActions(uri, diagnostics[1].range)).includes('Remove this token'));
+    await vscode.commands.executeCommand('tokenHub.leakGuard.removeToken', uri, diagnostics[1].range);
+    assert.match(prompter.messagesWithId('error')[0]?.text ?? '', /is live in places/);
+    assert.equal((await vscode.workspace.openTextDocument(uri)).getText().includes(live.secret), true);
+  });
+
+  it('rotates a token and updates an ignored .env the extension never wrote; the old secret left in a committed file is then flagged as not live', async () => {
+    const created = await admin.createToken({ name: 'rotating', endpoints: ['chat-completions'] });
+    const oldSecret = created.secret;
+    // Written by hand (not by the extension), and the secret is not stored here: found by the index only.
+    const env = write('deploy/.env', `export ROTATING=${oldSecret} # keep this comment\n`);
+    const committed = write('docs/example.md', `Call with \`${oldSecret}\`.\n`);
+    await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 2, 'two places');
+
+    prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate and Update Files');
+    const rotated = await vscode.commands.executeCommand('tokenHub.rotateToken', await tokenNode(created.token.id));
+    assert.ok(rotated);
+    const [confirm] = prompter.messagesWithId('confirmRotate');
+    assert.match(confirm.options.detail ?? '', /locations\/deploy\/\.env/);
+    assert.match(confirm.options.detail ?? '', /Not updated, because git may commit them[\s\S]*locations\/docs\/example\.md line 1/);
+    const newSecret = (await api.services.secrets.get(connectionId, created.token.id))!;
+    assert.ok(newSecret && newSecret !== oldSecret);
+    assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `export ROTATING=${newSecret} # keep this comment\n`);
+    assert.equal(fs.readFileSync(committed.fsPath, 'utf8'), `Call with \`${oldSecret}\`.\n`, 'a committed file never gets the live secret');
+    await admin.invoke('chat-completions', newSecret);
+
+    await vscode.window.showTextDocument(committed);
+    const [diagnostic] = await waitFor(() => diagnosticsOf(committed), (d) => d.length === 1 && d[0].code === 'not-live-token', 'the old secret flagged as not live');
+    assert.match(diagnostic.message, /is not live in any workspace you are signed in to/);
+  });
+
+  it('Insert into .env notices the token already in the file under another name, offers to reuse it, and opens .env at the line', async () => {
+    const created = await admin.createToken({ name: 'reused', endpoints: ['chat-completions'] });
+    await api.services.secrets.store(connectionId, created.token.id, created.secret);
+    const envPath = path.join(root, '.env');
+    fs.writeFileSync(envPath, `${originalEnv}OLD_NAME=${created.secret}\n`);
+    prompter.answer('envFile', '.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Use OLD_NAME').answer('envWritten', 'Open .env');
+    const result = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id))) as { variable: string; action: string };
+    assert.deepEqual([result.variable, result.action], ['OLD_NAME', 'unchanged']);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `${originalEnv}OLD_NAME=${created.secret}\n`, 'nothing written');
+    assert.match(prompter.messagesWithId('confirmReuse')[0].text, /already in \.env as OLD_NAME \(line 3\)/);
+    const editor = await waitFor(() => vscode.window.activeTextEditor, (e) => e?.document.uri.fsPath === envPath, '.env to open');
+    assert.equal(editor?.selection.start.line, 2);
+
+    // Adding it under a new name anyway: written, and the message offers to open the file there too.
+    prompter.answer('envFile', '.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Add NEW_NAME Too');
+    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id));
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `${originalEnv}OLD_NAME=${created.secret}\nNEW_NAME=${created.secret}\n`);
+    assert.deepEqual(prompter.messagesWithId('envWritten').at(-1)?.actions, ['Open .env']);
   });
 });
