@@ -34,7 +34,12 @@ const CONCURRENCY = 16;
 /** Source-like text of about `bytes` characters, with `thub_` mentioned (as docs and code do) but no token. */
 function filler(i: number, bytes: number): string {
   const lines: string[] = [`// file ${i}: generated for the usage index benchmark; thub_ is only a prefix here`];
-  for (let n = 0; lines.join('\n').length < bytes; n++) lines.push(`export const value${n} = compute(${i}, ${n}, "some text that looks like code");`);
+  let length = lines[0].length;
+  for (let n = 0; length < bytes; n++) {
+    const line = `export const value${n} = compute(${i}, ${n}, "some text that looks like code");`;
+    lines.push(line);
+    length += line.length + 1;
+  }
   return `${lines.join('\n')}\n`;
 }
 
