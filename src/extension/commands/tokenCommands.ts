@@ -169,7 +169,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   const files = [...new Map(updates.map((update) => [update.uri.toString(), update.uri])).values()];
   const untouchedNote = untouched.length === 0
     ? ''
-    : `\n\n${vscode.l10n.t('Not updated, because git may commit them (use the leak guard\'s Move to .env there):')}\n${listPlaces(untouched)}`;
+    : `\n\n${vscode.l10n.t('Not updated, because git may commit them. To have them follow the new secret, cancel, use the leak guard\'s "Move to .env" in each, then rotate:')}\n${listPlaces(untouched)}`;
   const graceText = grace === 0 ? vscode.l10n.t('The current secret stops working at once.') : vscode.l10n.t('The current secret keeps working for {0}.', GRACE_CHOICES.find((c) => c.seconds === grace)?.label ?? `${grace} s`);
   let updateFiles = false;
   if (files.length > 0) {

@@ -244,6 +244,25 @@ describe('Where each token lives', function () {
     // A new file on disk is picked up from the file events.
     write('deploy/run.sh', `export TOKEN=${secret}\n`);
     await waitFor(() => placeLabels(created.token.id), (labels) => labels.includes('locations/deploy/run.sh line 1'), 'the new file');
+
+    // files.exclude applies, to a rebuild and to file events; a build can be stopped.
+    const settings = vscode.workspace.getConfiguration('files');
+    await settings.update('exclude', { '**/excluded': true }, vscode.ConfigurationTarget.Workspace);
+    try {
+      write('excluded/a.js', `const k = "${secret}";\n`);
+      const stopped = api.usages.rebuild();
+      api.usages.cancel();
+      const result = await stopped;
+      assert.ok(!result || result.cancelled, 'the build stopped');
+      const rebuilt = await api.usages.rebuild();
+      assert.ok(rebuilt && !rebuilt.cancelled && rebuilt.files > 0);
+      await sleep(300);
+      const labels = await placeLabels(created.token.id);
+      assert.ok(labels.includes('locations/deploy/run.sh line 1'), 'the rebuild finds what the events found');
+      assert.ok(!labels.some((label) => label.includes('excluded')), `an excluded folder is not indexed: ${JSON.stringify(labels)}`);
+    } finally {
+      await settings.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('deletes a token and, if asked, removes its secret from an ignored .env (other lines kept) and, as an undoable edit, from a source file', async () => {
