@@ -356,20 +356,20 @@ describe('Where each token lives', function () {
   it('Insert into .env notices the token already in the file under another name, offers to reuse it, and opens .env at the line', async () => {
     const created = await admin.createToken({ name: 'reused', endpoints: ['chat-completions'] });
     await api.services.secrets.store(connectionId, created.token.id, created.secret);
-    const envPath = path.join(root, '.env');
-    fs.writeFileSync(envPath, `${originalEnv}OLD_NAME=${created.secret}\n`);
-    prompter.answer('envFile', '.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Use OLD_NAME').answer('envWritten', 'Open .env');
+    // locations/.env, not the root one: an editor opened on the root .env would go stale for the suites that follow.
+    const env = write('.env', `# app\nA=1\nOLD_NAME=${created.secret}\n`);
+    prompter.answer('envFile', 'locations/.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Use OLD_NAME').answer('envWritten', 'Open .env');
     const result = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id))) as { variable: string; action: string };
     assert.deepEqual([result.variable, result.action], ['OLD_NAME', 'unchanged']);
-    assert.equal(fs.readFileSync(envPath, 'utf8'), `${originalEnv}OLD_NAME=${created.secret}\n`, 'nothing written');
-    assert.match(prompter.messagesWithId('confirmReuse')[0].text, /already in \.env as OLD_NAME \(line 3\)/);
-    const editor = await waitFor(() => vscode.window.activeTextEditor, (e) => e?.document.uri.fsPath === envPath, '.env to open');
+    assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `# app\nA=1\nOLD_NAME=${created.secret}\n`, 'nothing written');
+    assert.match(prompter.messagesWithId('confirmReuse')[0].text, /already in locations\/\.env as OLD_NAME \(line 3\)/);
+    const editor = await waitFor(() => vscode.window.activeTextEditor, (e) => e?.document.uri.fsPath === env.fsPath, '.env to open');
     assert.equal(editor?.selection.start.line, 2);
 
     // Adding it under a new name anyway: written, and the message offers to open the file there too.
-    prompter.answer('envFile', '.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Add NEW_NAME Too');
+    prompter.answer('envFile', 'locations/.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Add NEW_NAME Too');
     await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id));
-    assert.equal(fs.readFileSync(envPath, 'utf8'), `${originalEnv}OLD_NAME=${created.secret}\nNEW_NAME=${created.secret}\n`);
+    assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `# app\nA=1\nOLD_NAME=${created.secret}\nNEW_NAME=${created.secret}\n`);
     assert.deepEqual(prompter.messagesWithId('envWritten').at(-1)?.actions, ['Open .env']);
   });
 });
