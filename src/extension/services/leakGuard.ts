@@ -176,8 +176,17 @@ export class LeakGuard implements vscode.Disposable {
     this.identify = identify;
     this.subscriptions.push(
       changed(() => {
-        void this.rescanReported();
-        this.rescanOpenDocuments();
+        // Unsaved text is scanned again only when tokenHub.scanOnType allows scanning as you type.
+        const skip = (document: vscode.TextDocument) => document.isDirty && !this.settings.read(document.uri).scanOnType;
+        const reported: vscode.Uri[] = [];
+        this.collection.forEach((uri) => {
+          reported.push(uri);
+        });
+        for (const uri of reported) {
+          const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString() && !candidate.isClosed);
+          if (!document) void this.scanFile(uri);
+        }
+        for (const document of vscode.workspace.textDocuments) if (!skip(document)) this.schedule(document, 0);
       }),
     );
     this.rescanOpenDocuments();

@@ -3,7 +3,7 @@
 // secrets stored on this machine (an exact match); then, for each connected workspace whose hub lists a token with
 // one of the secret's masks, the hub's lookup. A secret goes only to a hub that lists its mask, so no hub learns
 // another hub's secrets. Answers are cached for a minute (the light bulb and the usage index ask often) and forgotten
-// when a list or a connection changes; they are keyed by a hash of the secret, never the secret itself.
+// when a list, a connection or the stored secrets change; they are keyed by a hash of the secret, never the secret itself.
 import * as vscode from 'vscode';
 import { HubError } from '../../api/client';
 import { Token } from '../../api/types';
@@ -44,7 +44,7 @@ export class TokenOwners implements vscode.Disposable {
     private readonly secrets: TokenSecretStore,
     private readonly logger: Logger,
   ) {
-    this.subscriptions = [lists.onDidChange(() => this.forget()), connections.onDidChange(() => this.forget()), this.changed];
+    this.subscriptions = [lists.onDidChange(() => this.forget()), connections.onDidChange(() => this.forget()), secrets.onDidChange(() => this.forget()), this.changed];
   }
 
   /** The connected workspace holding this access token, or undefined (not ours, signed out, hub unreachable). */
