@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only verify,manage,env,scan,bundle,vscode] [-- --no-postgres] [-- --postgres]
+// `npm run bench [-- --quick] [-- --only verify,manage,env,scan,usages,bundle,vscode] [-- --no-postgres] [-- --postgres]
 //   [-- --no-vscode] [-- --seconds N] [-- --rounds N] [-- --hub-bin PATH]` (--seconds/--rounds: of each verify run;
 //   --hub-bin: another build of dist/hub.js, e.g. of an earlier commit, to compare)
 //
@@ -16,10 +16,11 @@ import { hubBin } from './lib/hub';
 import { benchBundle, type BundleResult } from './sections/bundle';
 import { benchEnv, benchScan, type EnvResult, type ScanResult } from './sections/local';
 import { benchManage, type ManageResult } from './sections/manage';
+import { benchUsages, type UsagesResult } from './sections/usages';
 import { benchVerify, type VerifyResult } from './sections/verify';
 import { benchVsCode, type VsCodeResult } from './sections/vscode';
 
-const SECTIONS = ['verify', 'manage', 'env', 'scan', 'bundle', 'vscode'] as const;
+const SECTIONS = ['verify', 'manage', 'env', 'scan', 'usages', 'bundle', 'vscode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -96,6 +97,7 @@ interface Results {
   extension?: Partial<BundleResult & VsCodeResult>;
   env?: EnvResult;
   scan?: ScanResult;
+  usages?: UsagesResult;
   errors: Record<string, string>;
 }
 
@@ -163,6 +165,12 @@ function table(results: Results): string {
   if (results.scan) {
     const s = results.scan;
     rows.push([`leak scan 10 MB (ms)`, fmt(s.scanMs, 1), `${fmt(s.baselineMs, 1)} 1 regex`, fmt(s.ratio), '', fmt(s.load, 1)]);
+  }
+  if (results.usages) {
+    const u = results.usages;
+    rows.push([`usage index, ${u.files.toLocaleString('en')} files (files/s)`, `${u.filesPerSecond}`, `${u.plainFilesPerSecond} plain read`, fmt(1 / u.ratio), '', fmt(u.load, 1)]);
+    rows.push([`  first build / plain read (ms)`, fmt(u.buildMs, 0), fmt(u.plainReadMs, 0), fmt(u.ratio), '', '']);
+    rows.push([`  one edit: 2 KB text / from disk / 1 MB text (ms)`, `${fmt(u.editTextMs, 3)} / ${fmt(u.editFileMs, 3)} / ${fmt(u.editLargeTextMs, 2)}`, '', '', '', '']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const lines = rows.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd());
@@ -259,6 +267,11 @@ async function main(): Promise<number> {
   if (args.only.has('scan')) {
     await attempt('scan', async () => {
       results.scan = await benchScan(10, q ? 2 : 5);
+    });
+  }
+  if (args.only.has('usages')) {
+    await attempt('usages', async () => {
+      results.usages = await benchUsages(q ? 5_000 : 50_000, q ? 1 : 3);
     });
   }
   if (args.only.has('bundle')) {

@@ -223,6 +223,42 @@ export function replaceSecretInEnv(
 }
 
 /**
+ * Removes every assignment whose value equals `secret` (its whole lines, a quoted value spanning lines included),
+ * keeping every other byte, for a secret that no longer works. Throws EnvEditError `verification_failed` when
+ * dotenv (either parser) would then read another variable differently.
+ */
+export function removeSecretFromEnv(text: string, secret: string): { text: string; removed: Array<{ name: string; line: number }> } {
+  if (secret === '') return { text, removed: [] };
+  const analysis = analyse(text);
+  const targets = analysis.entries.filter(({ entry }) => entry.value === secret);
+  if (targets.length === 0) return { text, removed: [] };
+  refuseSlowToVerify(text);
+  const starts = analysis.lineStarts;
+  let edited = '';
+  let cursor = 0;
+  for (const { entry } of targets) {
+    const from = starts[entry.line];
+    if (from < cursor) continue;
+    edited += text.slice(cursor, from);
+    cursor = starts[entry.endLine + 1] ?? text.length;
+  }
+  edited += text.slice(cursor);
+  const removedNames = new Set(targets.map(({ entry }) => entry.name));
+  for (const fast of [false, true]) {
+    const was = parseEnv(text, { fast });
+    const now = parseEnv(edited, { fast });
+    for (const name of new Set([...Object.keys(was), ...Object.keys(now)])) {
+      const same = Object.prototype.hasOwnProperty.call(was, name) === Object.prototype.hasOwnProperty.call(now, name) && was[name] === now[name];
+      // A removed name may vanish or fall back to an earlier assignment, but must not still read as the secret.
+      if (removedNames.has(name) ? now[name] === secret : !same) {
+        throw new EnvEditError('verification_failed', 'Removing the secret would change how dotenv reads this .env file, so it was left unchanged.');
+      }
+    }
+  }
+  return { text: edited, removed: targets.map(({ entry }) => ({ name: entry.name, line: entry.line })) };
+}
+
+/**
  * Checks an edit before it is written: dotenv (default and `fast` parser) must read `name` as exactly `value`
  * from `after`, and every other variable exactly as from `before`, with none added or lost.
  */
@@ -297,6 +333,8 @@ interface LocatedEntry {
 interface Analysis {
   entries: LocatedEntry[];
   lineCount: number;
+  /** Offsets in the original text where each line starts. */
+  lineStarts: number[];
 }
 
 function analyse(text: string): Analysis {
@@ -380,7 +418,7 @@ function analyse(text: string): Analysis {
       needsSpaceBefore: colon && replaceStart === sepEnd,
     });
   }
-  return { entries, lineCount: contents.length };
+  return { entries, lineCount: contents.length, lineStarts: origStarts };
 }
 
 const isLineTerminator = (code: number) => code === 10 || code === 13 || code === 0x2028 || code === 0x2029;

@@ -20,6 +20,7 @@ import { Logger } from './services/logger';
 import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
+import { CANCEL_INDEX_COMMAND, TokenUsages } from './services/tokenUsages';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
 
 /**
@@ -32,6 +33,7 @@ export interface TokenHubApi {
   expiry: ExpiryMonitor;
   treeView: vscode.TreeView<TreeNode>;
   leakGuard: LeakGuard;
+  usages: TokenUsages;
   setPrompter(prompter: Prompter | undefined): void;
   /** Token secrets go through `storage` (a stand-in over secretStorage, such as one that refuses) until called with undefined. */
   useTokenSecretStorage(storage: vscode.SecretStorage | undefined): void;
@@ -101,9 +103,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   );
   const leakGuard = new LeakGuard(settings, logger);
   const tokenOwners = new TokenOwners(connections, lists, secrets, logger);
+  // Where each token lives: built in the background once activation is over (started at the end of activate()).
+  const usages = new TokenUsages(tokenOwners, settings, logger);
+  tree.attachUsages(usages);
+  leakGuard.useIdentities((secret) => tokenOwners.identify(secret), tokenOwners.onDidForget);
+  Object.assign(services, { usages, owners: tokenOwners, leakGuard });
   context.subscriptions.push(
     leakGuard,
     tokenOwners,
+    usages,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new LeakCodeActions(services, tokenOwners), {
       providedCodeActionKinds: LeakCodeActions.kinds,
     }),
@@ -145,6 +153,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
   });
   command('tokenHub.showLog', () => logger.show());
+  command(CANCEL_INDEX_COMMAND, () => usages.cancel());
   // tokenHub.scanWorkspace and the leak guard's quick fixes.
   for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id, handler);
 
@@ -195,6 +204,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   }
   // The first page of each connection, in the background, so expiry warnings show without opening the view.
   for (const connection of connections.connected()) void lists.ensureLoaded(connection);
+  usages.start();
   logger.info(`Token Hub activated with ${connections.list().length} saved connection(s).`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
@@ -204,6 +214,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     expiry,
     treeView,
     leakGuard,
+    usages,
     setPrompter: (prompter) => {
       prompts.current = prompter ?? realPrompter;
     },

@@ -1,7 +1,9 @@
 // Insert into .env: token → folder → file → variable → (replace?) → write safely → warn if git would commit it.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { validateEnvVariableName } from '../../core/validation';
-import { BACK } from '../flows/prompter';
+import { findEnvVariable, findSecretInEnv } from '../../core/env';
+import { BACK, Prompter } from '../flows/prompter';
 import { EnvTarget } from '../services/envFiles';
 import { envFileProblem, RESTRICTED_MODE_TEXT, UnsafeTargetError } from '../services/secretTargets';
 import { UserFacingError } from './errorBoundary';
@@ -9,6 +11,14 @@ import { chooseToken, TokenTarget } from './pickers';
 import { Services } from './services';
 
 export { envFileProblem };
+
+/** A message with "Open .env" (named after the file), which opens it at the line. */
+function offerToOpen(prompter: Prompter, text: string, uri: vscode.Uri, line: number): void {
+  const open = vscode.l10n.t('Open {0}', path.basename(uri.fsPath));
+  void prompter.message(text, { id: 'envWritten' }, open).then(async (choice) => {
+    if (choice === open) await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, 0, line, 0) });
+  });
+}
 
 export interface InsertResult {
   target: EnvTarget;
@@ -86,6 +96,25 @@ export async function insertIntoEnv(
   }
 
   const envTarget: EnvTarget = { folder, relativePath };
+  const envUri = services.envFiles.uriOf(envTarget);
+  // The same secret already in the file under another name: offer to use that variable rather than a second copy.
+  const already = findSecretInEnv((await services.envFiles.read(envUri)).text, secret).filter((found) => found.effective);
+  if (already.length > 0 && !already.some((found) => found.name === variable)) {
+    const other = already[already.length - 1];
+    const reuse = vscode.l10n.t('Use {0}', other.name);
+    const addToo = vscode.l10n.t('Add {0} Too', variable);
+    const choice = await prompter.message(
+      vscode.l10n.t('The secret of "{0}" is already in {1} as {2} (line {3}). Use {2} in your code instead of adding {4}?', target.token.name, relativePath, other.name, other.line + 1, variable),
+      { id: 'confirmReuse', modal: true, detail: vscode.l10n.t('One variable per secret means one place to update when the token is rotated.') },
+      reuse,
+      addToo,
+    );
+    if (choice === undefined) return undefined;
+    if (choice === reuse) {
+      offerToOpen(prompter, vscode.l10n.t('"{0}" is already in {1} as {2}: nothing was written.', target.token.name, relativePath, other.name), envUri, other.line);
+      return { target: envTarget, variable: other.name, action: 'unchanged', ignored: await services.envFiles.isIgnored(envTarget) };
+    }
+  }
   const existingLine = await services.envFiles.existingAssignment(envTarget, variable);
   if (existingLine !== undefined) {
     const replace = vscode.l10n.t('Replace');
@@ -100,7 +129,8 @@ export async function insertIntoEnv(
   const result = await services.envFiles.setVariable(envTarget, variable, secret);
   const ignored = await services.envFiles.isIgnored(envTarget);
   const where = result.inEditor ? vscode.l10n.t('{0} (in the open editor: save it to keep the change)', relativePath) : relativePath;
-  void prompter.message(vscode.l10n.t('Wrote "{0}" to {1} as {2}.', target.token.name, where, variable), { id: 'envWritten' });
+  const line = findEnvVariable((await services.envFiles.read(result.uri)).text, variable)?.line ?? 0;
+  offerToOpen(prompter, vscode.l10n.t('Wrote "{0}" to {1} as {2}.', target.token.name, where, variable), result.uri, line);
   if (!ignored) {
     const add = vscode.l10n.t('Add to .gitignore');
     void prompter

@@ -10,10 +10,11 @@ import { validateEnvVariableName } from '../../core/validation';
 import { BACK } from '../flows/prompter';
 import { EnvTarget } from '../services/envFiles';
 import { writeTargetProblem } from '../services/secretTargets';
-import { EXPOSED_CODE, isEnvLikeFile, LEAK_SOURCE, LeakGuard, REVOKED_CODE, WorkspaceScanResult } from '../services/leakGuard';
+import { EXPOSED_CODE, isEnvLikeFile, LEAK_SOURCE, LeakGuard, NOT_LIVE_CODE, REVOKED_CODE, WorkspaceScanResult } from '../services/leakGuard';
 import { TokenOwner, TokenOwners } from '../services/leakOwners';
 import { UserFacingError } from './errorBoundary';
 import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from './leakEdits';
+import { applyRemoval } from './placeEdits';
 import { Services } from './services';
 import { revokeToken } from './tokenCommands';
 
@@ -23,6 +24,7 @@ export const LEAK_COMMANDS = {
   revoke: 'tokenHub.leakGuard.revoke',
   ignoreHere: 'tokenHub.leakGuard.ignoreHere',
   addToGitignore: 'tokenHub.leakGuard.addToGitignore',
+  remove: 'tokenHub.leakGuard.removeToken',
 } as const;
 
 /** The command handlers, for extension.ts to register with registerGuarded. */
@@ -33,6 +35,7 @@ export function leakCommandHandlers(services: Services, guard: LeakGuard, owners
     [LEAK_COMMANDS.revoke]: (uri, range) => revokeExposedTokenCommand(services, guard, owners, uri, range),
     [LEAK_COMMANDS.ignoreHere]: (uri, range) => ignoreHereCommand(guard, uri, range),
     [LEAK_COMMANDS.addToGitignore]: (uri) => addToGitignoreCommand(services, guard, uri),
+    [LEAK_COMMANDS.remove]: (uri, range) => removeDeadTokenCommand(services, guard, owners, uri, range),
   };
 }
 
@@ -263,6 +266,24 @@ export async function revokeExposedTokenCommand(
   return true;
 }
 
+/**
+ * Remove this token: for a secret no signed-in workspace holds live. One undoable edit of the document (the
+ * assignment lines in a .env file, the secret's characters elsewhere); refused for a live token, which programs use.
+ */
+export async function removeDeadTokenCommand(services: Services, guard: LeakGuard, owners: TokenOwners, uriArg?: unknown, rangeArg?: unknown): Promise<boolean> {
+  const { document, secret } = await exposedTokenAt(uriArg, rangeArg);
+  const masked = maskToken(secret);
+  const identity = await owners.identify(secret, true);
+  if (identity.state === 'live') {
+    throw new UserFacingError(`The token ${masked} is live in ${identity.owner.connection.workspaceName}, so programs may still use it. Move it to .env, or revoke it first.`);
+  }
+  await applyRemoval(document, secret);
+  await guard.scanDocument(document);
+  services.logger.info(`Removed ${masked} from ${document.uri.fsPath} (not live).`);
+  void services.prompts.current.message(`Removed the token ${masked} from ${vscode.workspace.asRelativePath(document.uri)}. Save the file to keep the change.`, { id: 'removedToken' });
+  return true;
+}
+
 /** The language whose comments mark "ignore here": a .env file takes `#` whatever VS Code calls its language. */
 function markerLanguageOf(document: vscode.TextDocument): string {
   return /^\.env(?:\..*)?$/i.test(path.basename(document.uri.fsPath)) ? 'dotenv' : document.languageId;
@@ -304,7 +325,9 @@ export class LeakCodeActions implements vscode.CodeActionProvider {
   ) {}
 
   async provideCodeActions(document: vscode.TextDocument, _range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
-    const ours = context.diagnostics.filter((diagnostic) => diagnostic.source === LEAK_SOURCE && (diagnostic.code === EXPOSED_CODE || diagnostic.code === REVOKED_CODE));
+    const ours = context.diagnostics.filter(
+      (diagnostic) => diagnostic.source === LEAK_SOURCE && (diagnostic.code === EXPOSED_CODE || diagnostic.code === REVOKED_CODE || diagnostic.code === NOT_LIVE_CODE),
+    );
     const actions: vscode.CodeAction[] = [];
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     const envFile = isEnvLikeFile(document.uri.fsPath, this.services.settings.read(document.uri).envFile, folder?.uri.fsPath);
@@ -321,7 +344,9 @@ export class LeakCodeActions implements vscode.CodeActionProvider {
         codeAction.command = { title: title + suffix, command, arguments: args };
         actions.push(codeAction);
       };
-      if (envFile && folder) action('Add this file to .gitignore', LEAK_COMMANDS.addToGitignore, true);
+      const dead = diagnostic.code === REVOKED_CODE || diagnostic.code === NOT_LIVE_CODE;
+      if (dead) action('Remove this token', LEAK_COMMANDS.remove, true);
+      else if (envFile && folder) action('Add this file to .gitignore', LEAK_COMMANDS.addToGitignore, true);
       else if (folder || vscode.workspace.workspaceFolders?.length) action('Move to .env and replace with a reference', LEAK_COMMANDS.moveToEnv, true);
       if (parsed.prefix === ACCESS_TOKEN_PREFIX && diagnostic.code === EXPOSED_CODE && (await this.owners.find(secret))) {
         action('Revoke this token', LEAK_COMMANDS.revoke);

@@ -8,6 +8,9 @@ import { Logger } from '../services/logger';
 import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
+import { TokenOwners } from '../services/leakOwners';
+import { LeakGuard } from '../services/leakGuard';
+import { TokenUsages } from '../services/tokenUsages';
 import { TokenTreeProvider } from '../views/tokenTree';
 
 export interface PrompterHolder {
@@ -27,4 +30,8 @@ export interface Services {
   prompts: PrompterHolder;
   /** The tokens given to this window's new terminals and debug sessions. */
   injection: SecretInjection;
+  /** Where each token lives, who owns a found secret, and the leak guard (set by the composition root). */
+  usages?: TokenUsages;
+  owners?: TokenOwners;
+  leakGuard?: LeakGuard;
 }

@@ -8,6 +8,8 @@ import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';
 import { chooseConnection, chooseToken } from './pickers';
 import { insertIntoEnv } from './envCommands';
+import { listPlaces, placesOfToken, removeFromPlaces } from './placeEdits';
+import { usageLabel } from '../views/tokenTree';
 import { Services } from './services';
 
 const GRACE_CHOICES = [
@@ -111,20 +113,35 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
   if (!target) return false;
   const { connection, token } = target;
   const confirm = vscode.l10n.t('Delete Access Token');
+  const confirmAndRemove = vscode.l10n.t('Delete and Remove from Files');
+  // Where its secret is in this workspace's files: listed, and removed if the person agrees.
+  const places = await placesOfToken(services, connection, token);
+  const detail = vscode.l10n.t('Every program using it ({0}) stops working at once. This cannot be undone.', token.maskedKey);
   const choice = await services.prompts.current.message(
     vscode.l10n.t('Delete the token "{0}"?', token.name),
     {
       id: 'confirmDelete',
       modal: true,
       severity: 'warning',
-      detail: vscode.l10n.t('Every program using it ({0}) stops working at once. This cannot be undone.', token.maskedKey),
+      detail: places.length === 0
+        ? detail
+        : `${detail}\n\n${vscode.l10n.t('Its secret is in these files:')}\n${listPlaces(places)}\n\n${vscode.l10n.t('"Delete and Remove from Files" takes it out of them: git-ignored .env files are saved, other files are edited for you to review and save.')}`,
     },
-    confirm,
+    ...(places.length > 0 ? [confirmAndRemove, confirm] : [confirm]),
   );
-  if (choice !== confirm) return false;
+  if (choice !== confirm && choice !== confirmAndRemove) return false;
   await revokeToken(services, connection, token);
   services.logger.info(`Deleted token "${token.name}" (${token.maskedKey}) in "${connection.workspaceName}".`);
-  void services.prompts.current.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name), { id: 'deleted' });
+  if (choice === confirmAndRemove) {
+    const { removed, edited } = await removeFromPlaces(services, places);
+    const parts = [vscode.l10n.t('Deleted "{0}".', token.name)];
+    if (removed.length > 0) parts.push(vscode.l10n.t('Removed it from {0}.', removed.join(', ')));
+    if (edited.length > 0) parts.push(vscode.l10n.t('Took it out of {0}: review and save.', edited.join(', ')));
+    void services.prompts.current.message(parts.join(' '), { id: 'deleted' });
+    return true;
+  }
+  const still = places.length > 0 ? ` ${vscode.l10n.t('Its secret is still in {0}: the leak guard marks it there for removal.', places.length === 1 ? usageLabel(places[0].usage) : vscode.l10n.t('{0} places', places.length))}` : '';
+  void services.prompts.current.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name) + still, { id: 'deleted' });
   return true;
 }
 
@@ -156,14 +173,29 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
 
   const oldSecret = await services.secrets.get(connection.id, token.id);
   const settings = services.settings.read();
-  const holding = oldSecret ? await services.envFiles.filesHoldingSecret(oldSecret, settings.envFile) : [];
-  // Only files Token Hub may write a secret into are offered; the others are named with the reason.
-  const files: vscode.Uri[] = [];
+  // Every git-ignored .env file holding a secret of this token: those it wrote and those the usage index found.
+  // Other files holding it are never given the new secret: there the leak guard offers Move to .env.
+  const places = await placesOfToken(services, connection, token);
+  const candidates: Array<{ uri: vscode.Uri; secret: string }> = [];
+  const addCandidate = (uri: vscode.Uri, secret: string) => {
+    if (!candidates.some((update) => update.uri.toString() === uri.toString() && update.secret === secret)) candidates.push({ uri, secret });
+  };
+  for (const place of places) if (place.ignoredEnv) addCandidate(place.uri, place.secret);
+  const untouched = places.filter((place) => !place.ignoredEnv);
+  if (oldSecret) {
+    for (const uri of await services.envFiles.filesHoldingSecret(oldSecret, settings.envFile)) {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (folder && (await services.envFiles.isIgnored({ folder, relativePath: vscode.workspace.asRelativePath(uri, false) }))) addCandidate(uri, oldSecret);
+    }
+  }
+  // Only files Token Hub may write a secret into are offered (the one write check: symlinks, trust); the others are
+  // named with the reason.
+  const updates: typeof candidates = [];
   const refused: string[] = [];
-  for (const uri of holding) {
-    const problem = await services.envFiles.assertWritable(uri, 'secret').then(() => undefined, (error: Error) => error.message);
-    if (problem === undefined) files.push(uri);
-    else refused.push(problem);
+  for (const candidate of candidates) {
+    const problem = await services.envFiles.assertWritable(candidate.uri, 'secret').then(() => undefined, (error: Error) => error.message);
+    if (problem === undefined) updates.push(candidate);
+    else if (!refused.includes(problem)) refused.push(problem);
   }
   if (refused.length > 0) {
     void prompter.message(
@@ -171,6 +203,10 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
       { id: 'filesRefused', severity: 'warning' },
     );
   }
+  const files = [...new Map(updates.map((update) => [update.uri.toString(), update.uri])).values()];
+  const untouchedNote = untouched.length === 0
+    ? ''
+    : `\n\n${vscode.l10n.t('Not updated, because git may commit them. To have them follow the new secret, cancel, use the leak guard\'s "Move to .env" in each, then rotate:')}\n${listPlaces(untouched)}`;
   const graceText = grace === 0 ? vscode.l10n.t('The current secret stops working at once.') : vscode.l10n.t('The current secret keeps working for {0}.', GRACE_CHOICES.find((c) => c.seconds === grace)?.label ?? `${grace} s`);
   let updateFiles = false;
   if (files.length > 0) {
@@ -179,7 +215,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
     const list = files.map((uri) => `• ${vscode.workspace.asRelativePath(uri)}`).join('\n');
     const choice = await prompter.message(
       vscode.l10n.t('Rotate "{0}" and update the {1} file(s) that hold its current secret?', token.name, files.length),
-      { id: 'confirmRotate', modal: true, severity: 'warning', detail: `${list}\n\n${graceText}` },
+      { id: 'confirmRotate', modal: true, severity: 'warning', detail: `${list}\n\n${graceText}${untouchedNote}` },
       update,
       only,
     );
@@ -187,7 +223,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
     updateFiles = choice === update;
   } else {
     const rotate = vscode.l10n.t('Rotate');
-    const note = oldSecret ? '' : `\n\n${vscode.l10n.t('Its current secret is not stored on this machine, so Token Hub cannot find files that use it.')}`;
+    const note = (oldSecret || places.length > 0 ? '' : `\n\n${vscode.l10n.t('Its current secret is not stored on this machine, so Token Hub cannot find files that use it.')}`) + untouchedNote;
     const choice = await prompter.message(vscode.l10n.t('Rotate "{0}"?', token.name), { id: 'confirmRotate', modal: true, severity: 'warning', detail: graceText + note }, rotate);
     if (choice !== rotate) return undefined;
   }
@@ -197,10 +233,10 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   const kept = await keepSecret(services, connection, result);
   services.lists.invalidate(connection);
   services.logger.info(`Rotated token "${token.name}" in "${connection.workspaceName}" (grace ${grace} s).`);
-  if (updateFiles && oldSecret) {
+  if (updateFiles) {
     const updated: string[] = [];
-    for (const uri of files) {
-      const names = await services.envFiles.replaceSecret(uri, oldSecret, result.secret);
+    for (const { uri, secret } of updates) {
+      const names = await services.envFiles.replaceSecret(uri, secret, result.secret);
       if (names.length > 0) updated.push(`${vscode.workspace.asRelativePath(uri)} (${names.join(', ')})`);
     }
     // Not kept and in no file: the dialog below is then the only place the new secret is ever seen.

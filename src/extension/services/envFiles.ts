@@ -6,7 +6,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
+import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
 import { writeFileAtomically } from '../../core/atomicWrite';
 import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
 import { Logger } from './logger';
@@ -74,6 +74,19 @@ export class EnvFileService {
     const edit = asEnvEditError(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
     if (edit.text !== text) await this.write(uri, document, text, edit.text, 'secret');
     return [...new Set(edit.replaced.map((found) => found.name))];
+  }
+
+  /** Removes every assignment whose value is `secret` (a dead one), keeping the other bytes. Returns the names removed. */
+  async removeSecret(uri: vscode.Uri, secret: string): Promise<string[]> {
+    // The rest of the file may hold other secrets: the same check and file mode as any write of one.
+    await this.assertWritable(uri, 'secret');
+    const { text, document } = await this.read(uri);
+    const edit = asEnvEditError(() => removeSecretFromEnv(text, secret), vscode.workspace.asRelativePath(uri));
+    if (edit.text !== text) {
+      const inEditor = await this.write(uri, document, text, edit.text, 'secret');
+      this.logger.info(`Removed ${edit.removed.map((found) => found.name).join(', ')} from ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
+    }
+    return [...new Set(edit.removed.map((found) => found.name))];
   }
 
   /** Every .env-like file in the workspace (and the configured one) whose variables hold `secret`. */

@@ -2,12 +2,13 @@
 // scanned as they change (debounced, when tokenHub.scanOnType is on), on open and on save; the workspace scan reads
 // every file git would commit. A file git ignores is never reported (an ignored .env is where a secret belongs).
 // Secrets stay out of every message and log line: findings are named by their masked key.
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
+import { isEnvLikeFile, MAX_SCAN_BYTES, readScannable } from '../../core/scanFile';
 import { maskToken } from '../../core/token';
+import { secretHash } from '../../core/usageIndex';
+import { TokenIdentity } from './leakOwners';
 import { ignoredAmong } from './leakGuardIgnores';
 import { Logger } from './logger';
 import { SettingsService } from './settings';
@@ -16,23 +17,18 @@ export const LEAK_SOURCE = 'Token Hub';
 /** Diagnostic codes: an exposed secret, and one that has since been revoked (still in the text). */
 export const EXPOSED_CODE = 'exposed-token';
 export const REVOKED_CODE = 'revoked-token';
-/** Larger files (and files holding a NUL byte) are not scanned. */
-export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
+/** A secret no workspace you are signed in to holds live (unknown, revoked or expired): remove it. */
+export const NOT_LIVE_CODE = 'not-live-token';
 export const TYPE_DEBOUNCE_MS = 300;
 const IGNORED_CACHE_MS = 30_000;
 const READ_CONCURRENCY = 16;
 
-export { exposedFindings, IGNORE_MARKER };
-
-/** `.env`, `.env.local`, `config/.env.production`, or the configured env file. */
-export function isEnvLikeFile(fsPath: string, configuredRelative: string | undefined, folder: string | undefined): boolean {
-  if (/^\.env(?:\..*)?$/i.test(path.basename(fsPath))) return true;
-  if (!configuredRelative || !folder) return false;
-  return path.resolve(folder, configuredRelative) === path.resolve(fsPath);
-}
+export { exposedFindings, IGNORE_MARKER, isEnvLikeFile, MAX_SCAN_BYTES, readScannable };
 
 export interface LeakDiagnosticOptions {
   revoked: boolean;
+  /** No workspace you are signed in to holds it live (every hub answered). */
+  notLive?: boolean;
   /** The file is a .env file git does not ignore: the fix is .gitignore, not moving the secret. */
   envFile: boolean;
 }
@@ -42,6 +38,7 @@ export function leakMessage(finding: Pick<TokenFinding, 'token' | 'kind'>, optio
   const masked = maskToken(finding.token);
   const what = finding.kind === 'account' ? 'account key' : 'access token';
   if (options.revoked) return `This file contains the revoked Token Hub ${what} ${masked}. It no longer works: remove it from the file.`;
+  if (options.notLive) return `This Token Hub token (${masked}) is not live in any workspace you are signed in to; remove it from the file.`;
   if (options.envFile) {
     return `This file contains the Token Hub ${what} ${masked}, and git does not ignore the file. Add it to .gitignore, or revoke the ${finding.kind === 'account' ? 'key' : 'token'} if it was shared.`;
   }
@@ -64,10 +61,6 @@ export interface WorkspaceScanResult {
   milliseconds: number;
 }
 
-function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
-
 export class LeakGuard implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('tokenHub.leaks');
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -77,6 +70,8 @@ export class LeakGuard implements vscode.Disposable {
   /** sha256 of secrets revoked in this session: their diagnostics say so. Never the secrets themselves. */
   private readonly revoked = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Whether an access token is live (TokenOwners.identify), once the composition root gives it. */
+  private identify: ((secret: string) => Promise<TokenIdentity>) | undefined;
   private readonly updated = new vscode.EventEmitter<vscode.Uri>();
   /** After the diagnostics of a file were set (for tests and measurements). */
   readonly onDidUpdate = this.updated.event;
@@ -173,6 +168,30 @@ export class LeakGuard implements vscode.Disposable {
     this.ignoredCache.clear();
   }
 
+  /**
+   * From now on, an access token no signed-in workspace holds live is reported as such (also in a file git
+   * ignores: a dead secret in .env is worth removing), and the diagnostics follow when what is live changes.
+   */
+  useIdentities(identify: (secret: string) => Promise<TokenIdentity>, changed: vscode.Event<void>): void {
+    this.identify = identify;
+    this.subscriptions.push(
+      changed(() => {
+        // Unsaved text is scanned again only when tokenHub.scanOnType allows scanning as you type.
+        const skip = (document: vscode.TextDocument) => document.isDirty && !this.settings.read(document.uri).scanOnType;
+        const reported: vscode.Uri[] = [];
+        this.collection.forEach((uri) => {
+          reported.push(uri);
+        });
+        for (const uri of reported) {
+          const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString() && !candidate.isClosed);
+          if (!document) void this.scanFile(uri);
+        }
+        for (const document of vscode.workspace.textDocuments) if (!skip(document)) this.schedule(document, 0);
+      }),
+    );
+    this.rescanOpenDocuments();
+  }
+
   /** A secret revoked through the hub: its diagnostics say so from now on (they stay until the text is fixed). */
   async markRevoked(secret: string): Promise<void> {
     this.revoked.add(secretHash(secret));
@@ -247,7 +266,8 @@ export class LeakGuard implements vscode.Disposable {
             result.findings += findings.length;
             result.filesWithFindings++;
           }
-          if (this.generations.get(key) === generation) this.set(uri, this.toDiagnostics(uri, findings));
+          const diagnostics = await this.toDiagnostics(uri, findings, false);
+          if (this.generations.get(key) === generation) this.set(uri, diagnostics);
         }
         scanned.add(key);
         progress?.(++done, toScan.length);
@@ -274,22 +294,39 @@ export class LeakGuard implements vscode.Disposable {
 
   private async diagnosticsFor(uri: vscode.Uri, text: string): Promise<vscode.Diagnostic[]> {
     const findings = exposedFindings(text);
-    if (findings.length === 0 || (await this.isIgnored(uri))) return [];
-    return this.toDiagnostics(uri, findings);
+    if (findings.length === 0) return [];
+    return this.toDiagnostics(uri, findings, await this.isIgnored(uri));
   }
 
-  private toDiagnostics(uri: vscode.Uri, findings: TokenFinding[]): vscode.Diagnostic[] {
+  /** In a file git ignores, only dead secrets are reported (as information: nothing is exposed, but they are litter). */
+  private async toDiagnostics(uri: vscode.Uri, findings: TokenFinding[], ignored: boolean): Promise<vscode.Diagnostic[]> {
     if (findings.length === 0) return [];
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const envFile = isEnvLikeFile(uri.fsPath, this.settings.read(uri).envFile, folder?.uri.fsPath);
-    return findings.map((finding) => {
+    const diagnostics: vscode.Diagnostic[] = [];
+    for (const finding of findings) {
       const revoked = finding.kind === 'access' && this.revoked.has(secretHash(finding.token));
+      const notLive = !revoked && finding.kind === 'access' && (await this.isNotLive(finding.token));
+      if (ignored && !revoked && !notLive) continue;
       const range = new vscode.Range(finding.line, finding.column, finding.line, finding.column + finding.length);
-      const diagnostic = new vscode.Diagnostic(range, leakMessage(finding, { revoked, envFile }), vscode.DiagnosticSeverity.Warning);
+      const severity = ignored ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
+      const diagnostic = new vscode.Diagnostic(range, leakMessage(finding, { revoked, envFile, notLive }), severity);
       diagnostic.source = LEAK_SOURCE;
-      diagnostic.code = revoked ? REVOKED_CODE : EXPOSED_CODE;
-      return diagnostic;
-    });
+      diagnostic.code = revoked ? REVOKED_CODE : notLive ? NOT_LIVE_CODE : EXPOSED_CODE;
+      diagnostics.push(diagnostic);
+    }
+    return diagnostics;
+  }
+
+  private async isNotLive(secret: string): Promise<boolean> {
+    if (!this.identify) return false;
+    try {
+      const identity = await this.identify(secret);
+      return identity.state === 'notLive' || identity.state === 'expired';
+    } catch (error) {
+      this.logger.error('Checking whether a found token is live failed', error);
+      return false;
+    }
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
@@ -350,24 +387,5 @@ export class LeakGuard implements vscode.Disposable {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const subscription of this.subscriptions) subscription.dispose();
-  }
-}
-
-/**
- * A file's text when it is worth scanning: undefined for files over 5 MB, holding a NUL byte, or unreadable.
- * `mayHoldToken` is false when the bytes hold no `thub_`/`thak_` at all (then the text is not even decoded).
- */
-export async function readScannable(fsPath: string): Promise<{ text: string | undefined; mayHoldToken: boolean }> {
-  try {
-    const stat = await fs.promises.stat(fsPath);
-    if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
-    const bytes = await fs.promises.readFile(fsPath);
-    if (bytes.includes(0)) return { text: undefined, mayHoldToken: false };
-    if (!bytes.includes('thub_') && !bytes.includes('thak_')) return { text: '', mayHoldToken: false };
-    const text = bytes.toString('utf8');
-    // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
-    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
-  } catch {
-    return { text: undefined, mayHoldToken: false };
   }
 }

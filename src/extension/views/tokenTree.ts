@@ -7,11 +7,14 @@ import { SecretInjection } from '../services/injection';
 import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
+import { TokenUsages } from '../services/tokenUsages';
+import { Usage } from '../../core/usageIndex';
 
 export type TreeNode =
   | { kind: 'connection'; connection: Connection }
   | { kind: 'token'; connection: Connection; token: Token }
   | { kind: 'endpoint'; connection: Connection; token: Token; endpointId: string }
+  | { kind: 'usage'; connection: Connection; token: Token; usage: Usage }
   | { kind: 'loadMore'; connection: Connection; loadedCount: number }
   | { kind: 'message'; connection: Connection; text: string; tooltip?: string; action: 'retry' | 'signIn' | 'none' };
 
@@ -30,6 +33,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private viewState: ViewState | undefined;
+  private usages: TokenUsages | undefined;
   private readonly stateChanged = new vscode.EventEmitter<ViewState>();
   /** Fires after the tree computed its root: tests and the welcome views wait on it. */
   readonly onDidChangeViewState = this.stateChanged.event;
@@ -57,11 +61,19 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changed.fire();
   }
 
+  /** Shows under each token where it is used, and follows the index. */
+  attachUsages(usages: TokenUsages): void {
+    this.usages = usages;
+    this.disposables.push(usages.onDidChange(() => this.changed.fire()));
+  }
+
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.roots();
     if (node.kind === 'connection') return this.connectionChildren(node.connection);
     if (node.kind === 'token') {
-      return node.token.endpoints.map((endpointId) => ({ kind: 'endpoint', connection: node.connection, token: node.token, endpointId }));
+      const endpoints: TreeNode[] = node.token.endpoints.map((endpointId) => ({ kind: 'endpoint', connection: node.connection, token: node.token, endpointId }));
+      const places: TreeNode[] = (this.usages?.placesOf(node.connection, node.token) ?? []).map((usage) => ({ kind: 'usage', connection: node.connection, token: node.token, usage }));
+      return [...endpoints, ...places];
     }
     return [];
   }
@@ -78,6 +90,19 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         item.iconPath = new vscode.ThemeIcon('symbol-interface');
         item.contextValue = 'endpoint';
         item.tooltip = vscode.l10n.t('The token may call the endpoint "{0}".', node.endpointId);
+        return item;
+      }
+      case 'usage': {
+        const uri = vscode.Uri.file(node.usage.file);
+        const label = usageLabel(node.usage);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.connection.id}/${node.token.id}/usage/${node.usage.file}:${node.usage.line}:${node.usage.column}`;
+        item.iconPath = new vscode.ThemeIcon(node.usage.variable ? 'symbol-variable' : 'file-code');
+        item.resourceUri = uri;
+        item.contextValue = 'usage';
+        item.tooltip = vscode.l10n.t('The secret of "{0}" is in {1}, line {2}. Click to open it there.', node.token.name, vscode.workspace.asRelativePath(uri), node.usage.line + 1);
+        const range = new vscode.Range(node.usage.line, node.usage.column, node.usage.line, node.usage.column + node.usage.length);
+        item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri, { selection: range }] };
         return item;
       }
       case 'loadMore': {
@@ -165,7 +190,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       : `${token.maskedKey} · ${lastUsed}`;
     item.iconPath = STATE_ICONS[state];
     item.contextValue = `token.${state}${stored ? '.stored' : ''}`;
-    item.tooltip = tokenTooltip(token, state, stored);
+    item.tooltip = tokenTooltip(token, state, stored, this.usages?.placesOf(connection, token).length);
     item.accessibilityInformation = { label: `${token.name}, ${token.maskedKey}, ${lastUsed}, ${describeExpiry(token.expiresAt)}` };
     const variable = this.injection.variableOf(connection.id, token.id);
     if (variable) showInjection(item, variable);
@@ -207,7 +232,13 @@ const STATE_WORDS: Record<ExpiryState, string> = {
   expired: 'Expired',
 };
 
-export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean): vscode.MarkdownString {
+/** ".env as BILLING_TOKEN", "apps/api/.env.local as TOKEN", "src/app.js line 3". */
+export function usageLabel(usage: Usage): string {
+  const relative = vscode.workspace.asRelativePath(vscode.Uri.file(usage.file));
+  return usage.variable ? vscode.l10n.t('{0} as {1}', relative, usage.variable) : vscode.l10n.t('{0} line {1}', relative, usage.line + 1);
+}
+
+export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean, places?: number): vscode.MarkdownString {
   // Names and endpoint ids are slugs; escape what Markdown would still read in them, and keep hyphens readable.
   const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');
   const markdown = new vscode.MarkdownString(undefined, true);
@@ -223,5 +254,12 @@ export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean):
       ? '$(lock) Its secret is stored on this machine, in VS Code\'s secret storage.'
       : '$(circle-slash) Its secret is not stored on this machine.',
   );
+  if (places !== undefined) {
+    markdown.appendMarkdown(
+      places === 0
+        ? '\n\nNo file of this workspace holds its secret.'
+        : `\n\nIts secret is in ${places === 1 ? '1 place' : `${places} places`} in this workspace's files (listed under it).`,
+    );
+  }
   return markdown;
 }

@@ -1,0 +1,33 @@
+// Reading a file for the leak scanner, shared by the leak guard and the usage index (both read the same files the
+// same way, so they agree on what is scannable). No `vscode`: the benchmark runs it in plain Node.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Larger files (and files holding a NUL byte) are not scanned. */
+export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
+
+/** `.env`, `.env.local`, `config/.env.production`, or the configured env file. */
+export function isEnvLikeFile(fsPath: string, configuredRelative: string | undefined, folder: string | undefined): boolean {
+  if (/^\.env(?:\..*)?$/i.test(path.basename(fsPath))) return true;
+  if (!configuredRelative || !folder) return false;
+  return path.resolve(folder, configuredRelative) === path.resolve(fsPath);
+}
+
+/**
+ * A file's text when it is worth scanning: undefined for files over 5 MB, holding a NUL byte, or unreadable.
+ * `mayHoldToken` is false when the bytes hold no `thub_`/`thak_` at all (then the text is not even decoded).
+ */
+export async function readScannable(fsPath: string): Promise<{ text: string | undefined; mayHoldToken: boolean }> {
+  try {
+    const stat = await fs.promises.stat(fsPath);
+    if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
+    const bytes = await fs.promises.readFile(fsPath);
+    if (bytes.includes(0)) return { text: undefined, mayHoldToken: false };
+    if (!bytes.includes('thub_') && !bytes.includes('thak_')) return { text: '', mayHoldToken: false };
+    const text = bytes.toString('utf8');
+    // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
+  } catch {
+    return { text: undefined, mayHoldToken: false };
+  }
+}
