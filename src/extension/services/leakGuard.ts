@@ -67,6 +67,12 @@ export class LeakGuard implements vscode.Disposable {
   /** Bumped by every scan of a file, so a slower earlier scan never overwrites a later one. */
   private readonly generations = new Map<string, number>();
   private readonly ignoredCache = new Map<string, { at: number; ignored: Promise<boolean> }>();
+  /**
+   * What the last scan of each open document found, so that a change of the rules around it (a .gitignore, which
+   * tokens are live) judges that text again without reading text typed since: the debounce, and
+   * tokenHub.scanOnType, decide when typed text is read.
+   */
+  private readonly lastFindings = new Map<string, TokenFinding[]>();
   /** sha256 of secrets revoked in this session: their diagnostics say so. Never the secrets themselves. */
   private readonly revoked = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -83,7 +89,7 @@ export class LeakGuard implements vscode.Disposable {
     const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
     const rulesChanged = () => {
       this.forgetIgnores();
-      this.rescanOpenDocuments();
+      this.rejudgeOpenDocuments();
     };
     this.subscriptions.push(
       this.collection,
@@ -104,7 +110,7 @@ export class LeakGuard implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((document) => this.closed(document)),
       vscode.workspace.onDidDeleteFiles((event) => event.files.forEach((uri) => this.forget(uri))),
       this.settings.onDidChange((event) => {
-        if (event.affectsConfiguration('tokenHub.envFile')) this.rescanOpenDocuments();
+        if (event.affectsConfiguration('tokenHub.envFile')) this.rejudgeOpenDocuments();
       }),
     );
     this.rescanOpenDocuments();
@@ -123,13 +129,10 @@ export class LeakGuard implements vscode.Disposable {
     this.timers.delete(key);
     const generation = this.nextGeneration(key);
     const text = document.getText();
-    let diagnostics: vscode.Diagnostic[] = [];
-    try {
-      diagnostics = text.length > MAX_SCAN_BYTES ? [] : await this.diagnosticsFor(document.uri, text);
-    } catch (error) {
-      this.logger.error(`Scanning ${document.uri.fsPath} for exposed tokens failed`, error);
-    }
+    const findings = text.length > MAX_SCAN_BYTES ? [] : exposedFindings(text);
+    const diagnostics = await this.judge(document.uri, findings);
     if (this.generations.get(key) !== generation) return this.diagnosticsOf(document.uri);
+    this.lastFindings.set(key, findings);
     this.set(document.uri, diagnostics);
     return diagnostics;
   }
@@ -176,8 +179,6 @@ export class LeakGuard implements vscode.Disposable {
     this.identify = identify;
     this.subscriptions.push(
       changed(() => {
-        // Unsaved text is scanned again only when tokenHub.scanOnType allows scanning as you type.
-        const skip = (document: vscode.TextDocument) => document.isDirty && !this.settings.read(document.uri).scanOnType;
         const reported: vscode.Uri[] = [];
         this.collection.forEach((uri) => {
           reported.push(uri);
@@ -186,7 +187,7 @@ export class LeakGuard implements vscode.Disposable {
           const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString() && !candidate.isClosed);
           if (!document) void this.scanFile(uri);
         }
-        for (const document of vscode.workspace.textDocuments) if (!skip(document)) this.schedule(document, 0);
+        this.rejudgeOpenDocuments();
       }),
     );
     this.rescanOpenDocuments();
@@ -293,9 +294,40 @@ export class LeakGuard implements vscode.Disposable {
   }
 
   private async diagnosticsFor(uri: vscode.Uri, text: string): Promise<vscode.Diagnostic[]> {
-    const findings = exposedFindings(text);
+    return this.judge(uri, exposedFindings(text));
+  }
+
+  /** The diagnostics of findings in a file, under the rules of now; a failure is logged and reports nothing. */
+  private async judge(uri: vscode.Uri, findings: TokenFinding[]): Promise<vscode.Diagnostic[]> {
     if (findings.length === 0) return [];
-    return this.toDiagnostics(uri, findings, await this.isIgnored(uri));
+    try {
+      return await this.toDiagnostics(uri, findings, await this.isIgnored(uri));
+    } catch (error) {
+      this.logger.error(`Scanning ${uri.fsPath} for exposed tokens failed`, error);
+      return [];
+    }
+  }
+
+  /**
+   * The rules changed (a .gitignore, the env file setting, which tokens are live): each open document is judged
+   * again. One waiting for its typing debounce is left to it; one with unsaved changes has the findings of its last
+   * scan judged again (its new text is read when the debounce, or tokenHub.scanOnType, says); others are scanned.
+   */
+  private rejudgeOpenDocuments(): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme !== 'file' || document.isClosed) continue;
+      const key = document.uri.toString();
+      if (this.timers.has(key)) continue;
+      const findings = this.lastFindings.get(key);
+      if (!document.isDirty || findings === undefined) {
+        this.schedule(document, 0);
+        continue;
+      }
+      const generation = this.nextGeneration(key);
+      void this.judge(document.uri, findings).then((diagnostics) => {
+        if (this.generations.get(key) === generation) this.set(document.uri, diagnostics);
+      });
+    }
   }
 
   /** In a file git ignores, only dead secrets are reported (as information: nothing is exposed, but they are litter). */
@@ -353,6 +385,7 @@ export class LeakGuard implements vscode.Disposable {
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
+    this.lastFindings.delete(key);
     void this.scanFile(document.uri);
   }
 
@@ -367,6 +400,7 @@ export class LeakGuard implements vscode.Disposable {
 
   private forget(uri: vscode.Uri): void {
     this.nextGeneration(uri.toString());
+    this.lastFindings.delete(uri.toString());
     this.collection.delete(uri);
     this.updated.fire(uri);
   }
