@@ -52,8 +52,11 @@ export interface HubOptions {
   lastUsedWriteIntervalMs?: number;
 }
 
+/** The hub's fastify instance: handlers typed from their schemas by TypeBox. */
+export type HubApp = FastifyInstance<http.Server, http.IncomingMessage, http.ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
 export interface Hub {
-  app: FastifyInstance;
+  app: HubApp;
   /** Every route fastify registered (HEAD twins left out). */
   routes: ReadonlyArray<{ method: string; url: string }>;
   lastUsed: LastUsedTracker;
@@ -62,8 +65,6 @@ export interface Hub {
   /** Stops accepting, finishes in-flight requests, writes pending last-used times. Does not close the store. */
   close(): Promise<void>;
 }
-
-type HubApp = FastifyInstance<http.Server, http.IncomingMessage, http.ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /** Log options: structured pino lines, credentials redacted wherever they could appear. */
 export function loggerOptions(level = 'info'): Record<string, unknown> {
@@ -177,7 +178,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   sweeper.unref();
 
   return {
-    app: app as unknown as FastifyInstance,
+    app,
     routes: registered,
     lastUsed,
     limiter,

@@ -20,10 +20,17 @@ export interface ServerFactoryOptions {
 }
 
 /**
- * The response each connection is writing now, tracked here so that a client error on the connection can tell
- * whether an answer has already started (node:http itself keeps that in a private field).
+ * The response each connection is answering, tracked here so that a client error on the connection can tell
+ * whether an answer has already started (node:http itself keeps that in a private field). A response holds its
+ * socket (the public `response.socket`) from when it is given the connection until it has finished writing.
  */
 const responding = new WeakMap<Socket, http.ServerResponse>();
+
+function track(socket: Socket, res: http.ServerResponse): void {
+  const current = responding.get(socket);
+  // A pipelined request's response waits for the one before it: the one being written stays the current one.
+  if (current === undefined || current.socket !== socket) responding.set(socket, res);
+}
 
 /**
  * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
@@ -33,7 +40,7 @@ export function createHubServer(fast: FastInvoke) {
   return (handler: http.RequestListener, factoryOptions: unknown): http.Server => {
     const resolved = factoryOptions as ServerFactoryOptions;
     const server = http.createServer(resolved.http ?? {}, (req, res) => {
-      responding.set(req.socket, res);
+      track(req.socket, res);
       if (!fast(req, res)) handler(req, res);
     });
     server.keepAliveTimeout = resolved.keepAliveTimeout;
@@ -67,7 +74,7 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: s
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const current = responding.get(socket);
-  const started = current !== undefined && current.headersSent && !current.writableFinished;
+  const started = current !== undefined && current.socket === socket && current.headersSent;
   if (socket.writable && !started) {
     const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.' };
     const wire: WireError = wireOf(errors.badRequest(known.message));

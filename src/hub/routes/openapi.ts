@@ -15,6 +15,8 @@ export const openApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({}, { additionalProperties: true, description: 'OK' }), ...errorResponses() },
       },
     },
-    async () => app.swagger(),
+    (_request, reply) => {
+      reply.send(app.swagger());
+    },
   );
 };
