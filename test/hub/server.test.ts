@@ -2,32 +2,19 @@
 // unless an answer on that connection has started, which the hub tracks itself (public response.socket), not
 // through node's private fields. Each expectation is what the hub answered when it read node's private field.
 import assert from 'assert';
-import fs from 'fs';
 import net from 'net';
-import os from 'os';
-import path from 'path';
-import { buildHub, type Hub } from '../../src/hub/app';
-import { SqliteStore } from '../../src/hub/stores/sqlite';
+import { inProcessHub } from './helpers';
 
 describe('the hub server below the routes', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let hub: Hub;
+  let built: Awaited<ReturnType<typeof inProcessHub>>;
   let port: number;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-server-'));
-    store = new SqliteStore(path.join(dir, 'hub.db'));
-    await store.migrate();
-    hub = await buildHub({ store });
-    await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    port = (hub.app.server.address() as net.AddressInfo).port;
+    built = await inProcessHub();
+    await built.hub.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (built.hub.app.server.address() as net.AddressInfo).port;
   });
-  after(async () => {
-    await hub?.close();
-    await store?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => built?.close());
 
   /** Sends `first`; once its answer is in (when `waitForAnswer`), sends `second`; resolves with all that came back. */
   function exchange(first: string, second: string, waitForAnswer: boolean): Promise<string> {
