@@ -31,13 +31,47 @@ export interface TokenHubApi {
   treeView: vscode.TreeView<TreeNode>;
   leakGuard: LeakGuard;
   setPrompter(prompter: Prompter | undefined): void;
+  /** Token secrets go through `storage` (a stand-in over secretStorage, such as one that refuses) until called with undefined. */
+  useTokenSecretStorage(storage: vscode.SecretStorage | undefined): void;
+}
+
+/**
+ * Built in test mode only: the SecretStorage under the token secrets, which the test API can point at a stand-in
+ * (VS Code here always has a keyring; the tests need one that refuses). Changes still come from the real storage,
+ * which every stand-in wraps.
+ */
+class SwappableSecretStorage implements vscode.SecretStorage {
+  private current: vscode.SecretStorage;
+  readonly onDidChange: vscode.Event<vscode.SecretStorageChangeEvent>;
+
+  constructor(private readonly real: vscode.SecretStorage) {
+    this.current = real;
+    this.onDidChange = real.onDidChange;
+  }
+
+  get(key: string): Thenable<string | undefined> {
+    return this.current.get(key);
+  }
+
+  store(key: string, value: string): Thenable<void> {
+    return this.current.store(key, value);
+  }
+
+  delete(key: string): Thenable<void> {
+    return this.current.delete(key);
+  }
+
+  use(storage: vscode.SecretStorage | undefined): void {
+    this.current = storage ?? this.real;
+  }
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<TokenHubApi | undefined> {
   const logger = new Logger(vscode.window.createOutputChannel('Token Hub', { log: true }));
   const settings = new SettingsService();
   const connections = new ConnectionManager(settings, context.secrets, logger);
-  const secrets = new TokenSecretStore(context.secrets);
+  const swappable = context.extensionMode === vscode.ExtensionMode.Test ? new SwappableSecretStorage(context.secrets) : undefined;
+  const secrets = new TokenSecretStore(swappable ?? context.secrets, logger);
   const realPrompter = new VsCodePrompter();
   const prompts = { current: realPrompter as Prompter };
   const notifyRefused = (connection: { workspaceName: string; url: string }) => {
@@ -56,7 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   const expiry = new ExpiryMonitor(lists, settings, context.globalState, (text, ...actions) =>
     prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
   );
-  context.subscriptions.push(logger, connections, lists, tree, treeView, clipboard, expiry);
+  context.subscriptions.push(logger, connections, secrets, lists, tree, treeView, clipboard, expiry);
   const leakGuard = new LeakGuard(settings, logger);
   const tokenOwners = new TokenOwners(connections, lists, secrets, logger);
   context.subscriptions.push(
@@ -151,6 +185,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     setPrompter: (prompter) => {
       prompts.current = prompter ?? realPrompter;
     },
+    useTokenSecretStorage: (storage) => swappable?.use(storage),
   };
 }
 

@@ -42,16 +42,34 @@ export async function createTokenCommand(services: Services, arg?: unknown): Pro
       }
       throw error;
     }
-    await services.secrets.store(connection.id, created.token.id, created.secret);
+    const kept = await keepSecret(services, connection, created);
     services.lists.invalidate(connection);
     services.logger.info(`Created token "${created.token.name}" (${created.token.maskedKey}) in "${connection.workspaceName}".`);
-    await showSecretOnce(services, connection, created, 'created');
+    await showSecretOnce(services, connection, created, 'created', kept);
     return created.token;
   }
 }
 
+/**
+ * Keeps a new secret in SecretStorage for Copy Token and Insert into .env. False when this machine cannot (no OS
+ * keyring, and VS Code refuses to store): the secret is then shown once all the same, and only the person has it.
+ */
+async function keepSecret(services: Services, connection: Connection, result: TokenWithSecret): Promise<boolean> {
+  try {
+    await services.secrets.store(connection.id, result.token.id, result.secret);
+    return true;
+  } catch (error) {
+    services.logger.error(`VS Code's secret storage refused the secret of "${result.token.name}" (${result.token.maskedKey}); it is shown once and not kept on this machine`, error);
+    return false;
+  }
+}
+
+function notKeptText(): string {
+  return vscode.l10n.t('VS Code could not keep a copy on this machine (its secret storage refused it), so Copy Token and Insert into .env cannot find this secret later.');
+}
+
 /** The one time a secret is shown: a modal with Copy and Insert into .env. */
-async function showSecretOnce(services: Services, connection: Connection, result: TokenWithSecret, what: 'created' | 'rotated'): Promise<void> {
+async function showSecretOnce(services: Services, connection: Connection, result: TokenWithSecret, what: 'created' | 'rotated', kept: boolean): Promise<void> {
   const copy = vscode.l10n.t('Copy');
   const insert = vscode.l10n.t('Insert into .env');
   const headline = what === 'created'
@@ -62,8 +80,11 @@ async function showSecretOnce(services: Services, connection: Connection, result
     {
       id: 'showOnce',
       modal: true,
+      severity: kept ? undefined : 'warning',
       closeLabel: vscode.l10n.t('Close'),
-      detail: `${result.secret}\n\n${vscode.l10n.t('A copy is kept in VS Code\'s secret storage on this machine only, for Copy Token and Insert into .env.')}`,
+      detail: `${result.secret}\n\n${kept
+        ? vscode.l10n.t('A copy is kept in VS Code\'s secret storage on this machine only, for Copy Token and Insert into .env.')
+        : `${notKeptText()} ${vscode.l10n.t('Copy it now.')}`}`,
     },
     copy,
     insert,
@@ -157,7 +178,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   }
 
   const result = await services.connections.clientOf(connection).rotateToken(token.id, { graceSeconds: grace }, { idempotencyKey: randomUUID() });
-  await services.secrets.store(connection.id, token.id, result.secret);
+  const kept = await keepSecret(services, connection, result);
   services.lists.invalidate(connection);
   services.logger.info(`Rotated token "${token.name}" in "${connection.workspaceName}" (grace ${grace} s).`);
   if (updateFiles && oldSecret) {
@@ -166,10 +187,14 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
       const names = await services.envFiles.replaceSecret(uri, oldSecret, result.secret);
       if (names.length > 0) updated.push(`${vscode.workspace.asRelativePath(uri)} (${names.join(', ')})`);
     }
-    void prompter.message(vscode.l10n.t('Rotated "{0}" and updated {1}.', token.name, updated.join(', ')), { id: 'rotated' });
-    return result.token;
+    // Not kept and in no file: the dialog below is then the only place the new secret is ever seen.
+    if (kept || updated.length > 0) {
+      const text = vscode.l10n.t('Rotated "{0}" and updated {1}.', token.name, updated.join(', '));
+      void prompter.message(kept ? text : `${text} ${notKeptText()}`, { id: 'rotated', severity: kept ? undefined : 'warning' });
+      return result.token;
+    }
   }
-  await showSecretOnce(services, connection, result, 'rotated');
+  await showSecretOnce(services, connection, result, 'rotated', kept);
   return result.token;
 }
 

@@ -42,6 +42,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.disposables.push(
       connections.onDidChange(() => this.changed.fire()),
       lists.onDidChange(() => this.changed.fire()),
+      secrets.onDidChange(() => this.changed.fire()), // "stored on this machine" changed, maybe in another window
     );
   }
 

@@ -10,10 +10,10 @@ import { Token } from '../../../src/api/types';
 import { isValidToken } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { BACK } from '../../../src/extension/flows/prompter';
-import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
+import { roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
 
@@ -21,25 +21,6 @@ function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test host opened a folder');
   return folder;
-}
-
-async function signOutEverything(api: TokenHubApi): Promise<void> {
-  for (const connection of api.services.connections.list()) {
-    await api.services.secrets.deleteAll(connection.id);
-    await api.services.connections.signOut(connection.id);
-  }
-  api.services.lists.setFilter(undefined);
-}
-
-async function roots(api: TokenHubApi): Promise<TreeNode[]> {
-  return api.services.tree.getChildren();
-}
-
-async function tokenNodes(api: TokenHubApi, connectionId: string): Promise<Array<Extract<TreeNode, { kind: 'token' }>>> {
-  const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connectionId);
-  if (!root) return [];
-  const children = await api.services.tree.getChildren(root);
-  return children.filter((node): node is Extract<TreeNode, { kind: 'token' }> => node.kind === 'token');
 }
 
 function iconId(item: vscode.TreeItem): string | undefined {
@@ -452,14 +433,6 @@ describe('Token Hub against a real hub', function () {
     assert.equal(names[0], (await big.listTokens({ limit: 1 })).data[0].name, 'newest first, as the hub orders them');
   });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting for a condition.');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
