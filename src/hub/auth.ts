@@ -33,6 +33,11 @@ export function workspaceOf(request: FastifyRequest): WorkspaceRecord {
   return request.workspace as WorkspaceRecord;
 }
 
+/** The account key of an authenticated management request (set by the account-key hook). */
+export function accountKeyOf(request: FastifyRequest): string {
+  return request.accountKeyId as string;
+}
+
 /** The onRequest hook of the account-key routes: sets request.workspace and request.accountKeyId, or throws. */
 export function accountKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
   function failed(request: FastifyRequest, counts: boolean): HubError {

@@ -23,8 +23,8 @@ export type FastInvoke = (req: IncomingMessage, res: ServerResponse) => boolean;
 /**
  * Takes a request when fastify would call the route's handler straight away: no Content-Type, no
  * Transfer-Encoding, no or an empty Content-Length (fastify's handle-request.js), and a plain endpoint id.
- * `log`: fastify's logger (it exists once fastify does). `closing`: fastify has started closing, so the answer asks the client to close the connection, as fastify's
- * route.js does.
+ * `log`: fastify's logger (it exists once fastify does). `closing`: fastify has started closing, so the answer
+ * asks the client to close the connection, as fastify's route.js does.
  */
 export function fastInvoke(decide: InvokeDecider, log: () => FastifyBaseLogger, closing: () => boolean): FastInvoke {
   function answer(res: ServerResponse, endpoint: string, outcome: InvokeOutcome): void {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_LIMITS } from '../../api/types';
-import { workspaceOf } from '../auth';
+import { accountKeyOf, workspaceOf } from '../auth';
 import { useManagementHooks, type HubContext } from '../context';
 import { errors } from '../errors';
 import { BODY_OPTIONAL } from '../openapi';
@@ -118,7 +118,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, co
       },
     },
     async (request) => {
-      const wait = context.lookupLimiter.take(request.accountKeyId as string);
+      const wait = context.lookupLimiter.take(accountKeyOf(request));
       if (wait > 0) throw errors.lookupsLimited(wait);
       return service.lookup(workspaceOf(request), request.body.secret);
     },
