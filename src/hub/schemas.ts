@@ -1,294 +1,130 @@
-// The JSON schemas of every route: fastify validates requests and serializes responses with them, and
-// openapi.ts builds the OpenAPI document from the same objects, so the document cannot drift from the code.
+// The JSON schemas the routes share, written with TypeBox so that each one is a plain JSON schema (fastify validates
+// and serializes with it, @fastify/swagger puts it in the OpenAPI document) and a TypeScript type at once (the
+// TypeBox type provider types each handler's request from its route's schema). The field order of each object is
+// the order responses are serialized in.
+import { Type, type Static, type TSchema } from 'typebox';
 import { API_LIMITS } from '../api/types';
 
-type Schema = Record<string, unknown>;
+/** `type: [T, "null"]`: the form the document and the serializer had before TypeBox (its Union is an anyOf). */
+function nullable<T extends TSchema>(schema: T, description: string) {
+  const type = (schema as unknown as { type: string }).type;
+  return Type.Unsafe<Static<T> | null>({ type: [type, 'null'], description });
+}
 
-const isoOrNull = (description: string): Schema => ({ type: ['string', 'null'], description });
-
-export const errorSchema: Schema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'snake_case error code, see docs/api.md' },
-        message: { type: 'string', description: 'One sentence for a person.' },
-        field: { type: 'string', description: 'The request field the error is about, for invalid_<field> codes.' },
-        tokenId: { type: 'string', description: 'With idempotency_replayed: the token the first request created or rotated.' },
-      },
-    },
-  },
+const errorProperties = {
+  error: Type.Object({
+    code: Type.String({ description: 'snake_case error code, see docs/api.md' }),
+    message: Type.String({ description: 'One sentence for a person.' }),
+    field: Type.Optional(Type.String({ description: 'The request field the error is about, for invalid_<field> codes.' })),
+    tokenId: Type.Optional(Type.String({ description: 'With idempotency_replayed: the token the first request created or rotated.' })),
+  }),
 };
 
-export const tokenSchema: Schema = {
-  type: 'object',
-  required: ['id', 'name', 'maskedKey', 'endpoints', 'createdAt', 'expiresAt', 'lastUsedAt'],
-  properties: {
-    id: { type: 'string', description: 'tok_ followed by 16 base62 characters.' },
-    name: { type: 'string' },
-    maskedKey: {
-      type: 'string',
+export const errorSchema = Type.Object(errorProperties);
+
+export const tokenSchema = Type.Object(
+  {
+    id: Type.String({ description: 'tok_ followed by 16 base62 characters.' }),
+    name: Type.String(),
+    maskedKey: Type.String({
       description:
         'Prefix, the first 4 characters of the random part, "…", and the last 4 characters of the random part (the form this hub gives) or of the whole secret (the contract\'s newer form); a token keeps the mask it was given.',
-    },
-    endpoints: { type: 'array', items: { type: 'string' } },
-    createdAt: { type: 'string', description: 'ISO 8601 UTC.' },
-    expiresAt: isoOrNull('ISO 8601 UTC, or null for a token that never expires.'),
-    lastUsedAt: isoOrNull('ISO 8601 UTC of the latest successful authentication (at most 60 s stale), or null.'),
+    }),
+    endpoints: Type.Array(Type.String()),
+    createdAt: Type.String({ description: 'ISO 8601 UTC.' }),
+    expiresAt: nullable(Type.String(), 'ISO 8601 UTC, or null for a token that never expires.'),
+    lastUsedAt: nullable(Type.String(), 'ISO 8601 UTC of the latest successful authentication (at most 60 s stale), or null.'),
   },
-};
+  { title: 'Token' },
+);
 
-export const tokenWithSecretSchema: Schema = {
-  type: 'object',
-  required: ['token', 'secret'],
-  properties: {
+export const tokenWithSecretSchema = Type.Object(
+  {
     token: tokenSchema,
-    secret: { type: 'string', description: 'thub_…: shown in this response only.' },
+    secret: Type.String({ description: 'thub_…: shown in this response only.' }),
   },
-};
+  { title: 'TokenWithSecret' },
+);
 
-export const endpointSchema: Schema = {
-  type: 'object',
-  required: ['id', 'name', 'description'],
-  properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' } },
-};
+export const endpointSchema = Type.Object(
+  { id: Type.String(), name: Type.String(), description: Type.String() },
+  { title: 'Endpoint' },
+);
 
-export const workspaceSchema: Schema = {
-  type: 'object',
-  required: ['id', 'name', 'policy'],
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    policy: {
-      type: 'object',
-      required: ['defaultLifetimeDays', 'maxLifetimeDays', 'allowNoExpiry'],
-      properties: {
-        defaultLifetimeDays: { type: 'integer' },
-        maxLifetimeDays: { type: 'integer' },
-        allowNoExpiry: { type: 'boolean' },
-      },
-    },
+export const workspaceSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    policy: Type.Object({
+      defaultLifetimeDays: Type.Integer(),
+      maxLifetimeDays: Type.Integer(),
+      allowNoExpiry: Type.Boolean(),
+    }),
   },
+  { title: 'Workspace' },
+);
+
+/** What an error response declares: the error shape, and Retry-After where the status sets it. */
+function errorResponse(description: string, retryAfter?: string) {
+  const response = Type.Object(errorProperties, { description });
+  if (retryAfter === undefined) return response;
+  // @fastify/swagger turns `headers` into the response's headers; fastify's serializer ignores the keyword.
+  return Object.assign(response, { headers: { 'Retry-After': Type.Integer({ minimum: 1, description: retryAfter }) } });
+}
+
+/** Every status the hub answers with an error, with what it means; routes pick theirs with `errorResponses`. */
+const ERROR_RESPONSES = {
+  400: errorResponse('bad_request: the body is not JSON, not an object, or larger than 64 KiB; or a malformed URL'),
+  401: errorResponse('unauthorized: missing, malformed, unknown, expired or deleted credential'),
+  403: errorResponse('forbidden: a valid token not scoped to this endpoint'),
+  404: errorResponse('not_found'),
+  409: errorResponse('name_taken or idempotency_replayed (with tokenId)'),
+  422: errorResponse('invalid_<field> (with field) or idempotency_mismatch'),
+  429: errorResponse(
+    'rate_limited: too many failed authentications from this address, or too many lookups with this account key',
+    'Whole seconds until the next attempt is allowed.',
+  ),
+  503: errorResponse('service_unavailable: the database cannot be reached', 'Seconds to wait before trying again (5).'),
 };
 
-export const createTokenBody: Schema = {
-  type: 'object',
-  required: ['name', 'endpoints'],
-  properties: {
-    name: {
-      type: 'string',
-      minLength: 1,
-      maxLength: API_LIMITS.nameMaxLength,
-      pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$',
-      description: 'Lowercase letters, digits and hyphens, starting and ending with a letter or digit; unique in the workspace.',
-    },
-    endpoints: {
-      type: 'array',
-      minItems: 1,
-      maxItems: API_LIMITS.endpointsMax,
-      uniqueItems: true,
-      items: { type: 'string', minLength: 1, maxLength: 64 },
-      description: 'Distinct ids of endpoints of the workspace.',
-    },
-    expiresAt: isoOrNull(
-      'Omitted: now + policy.defaultLifetimeDays. Else at least 1 minute and at most policy.maxLifetimeDays ahead; null only where policy.allowNoExpiry.',
-    ),
-  },
+type ErrorStatus = keyof typeof ERROR_RESPONSES;
+
+/**
+ * What node:http answers below the routes, on any operation, in the error shape with code bad_request, and then
+ * closes the connection; and the default for everything else (unknown routes and methods are 404 not_found).
+ */
+const TRANSPORT_RESPONSES = {
+  408: errorResponse('bad_request: the request (headers and body) did not arrive in full within 30 s'),
+  // The contract makes a body over 64 KiB a 400, which this hub answers; a proxy in front of it may answer 413.
+  413: errorResponse('bad_request: the body is larger than 64 KiB (this hub answers 400 for it, as the contract says; a proxy in front of it may answer 413)'),
+  417: errorResponse('bad_request: an Expect header other than 100-continue'),
+  431: errorResponse('bad_request: the request headers are larger than 16 KiB'),
+  default: errorResponse('Any other error, in the same shape: 404 not_found for an unknown route or method, 500 internal_error for a bug'),
 };
 
-export const rotateTokenBody: Schema = {
-  type: 'object',
-  properties: {
-    graceSeconds: {
-      type: 'integer',
-      minimum: 0,
-      maximum: API_LIMITS.graceSecondsMax,
-      default: 0,
-      description: 'How long the previous secret keeps working.',
-    },
-  },
-};
+/** The response schemas of a route: its successes, the listed error statuses, and the transport errors. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const picked = Object.fromEntries(statuses.map((status) => [status, ERROR_RESPONSES[status]])) as Pick<typeof ERROR_RESPONSES, S>;
+  return { ...picked, ...TRANSPORT_RESPONSES };
+}
 
-export const listTokensQuery: Schema = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: API_LIMITS.listLimitMax, default: API_LIMITS.listLimitDefault },
-    cursor: { type: 'string', maxLength: 200, description: 'Opaque: the nextCursor of the previous page.' },
-    search: { type: 'string', maxLength: API_LIMITS.nameMaxLength, description: 'Matches within names (a literal substring).' },
-    maskedKey: {
-      type: 'string',
-      maxLength: API_LIMITS.maskedKeyMaxLength,
-      description: 'Keeps only the tokens with exactly this maskedKey (either mask form; see docs/api.md).',
-    },
-  },
-};
+/** The management error statuses every account-key route can answer. */
+export const MANAGEMENT_ERRORS = [400, 401, 429, 503] as const;
 
-export const lookupTokenBody: Schema = {
-  type: 'object',
-  required: ['secret'],
-  properties: {
-    secret: {
-      type: 'string',
-      description: 'The thub_… secret to identify. Any text is accepted: one that is not a secret of this workspace is a 404.',
-    },
-  },
-};
-
-export const idempotencyHeaders: Schema = {
-  type: 'object',
-  properties: {
-    'idempotency-key': {
-      type: 'string',
+export const idempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
       minLength: 1,
       maxLength: API_LIMITS.idempotencyKeyMaxLength,
       pattern: '^[\\x20-\\x7E]+$',
       description: '1 to 255 printable ASCII characters; scoped to the workspace, kept 24 hours.',
-    },
-  },
+    }),
+  ),
+});
+
+/** OpenAPI security requirements: none (public), or a bearer account key / access token. */
+export const SECURITY = {
+  none: [] as Array<Record<string, string[]>>,
+  accountKey: [{ accountKey: [] }] as Array<Record<string, string[]>>,
+  accessToken: [{ accessToken: [] }] as Array<Record<string, string[]>>,
 };
-
-const errors = (...statuses: number[]): Record<string, Schema> =>
-  Object.fromEntries(statuses.map((status) => [String(status), errorSchema]));
-
-/** The management error statuses every account-key route can answer. */
-const managementErrors = [400, 401, 429, 503];
-
-export type Auth = 'none' | 'accountKey' | 'accessToken';
-
-export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'DELETE';
-  url: string;
-  auth: Auth;
-  summary: string;
-  /** The body may be left out altogether (it then means {}). */
-  bodyOptional?: boolean;
-  schema: {
-    body?: Schema;
-    querystring?: Schema;
-    headers?: Schema;
-    response: Record<string, Schema>;
-  };
-}
-
-export const ROUTES = {
-  health: {
-    method: 'GET',
-    url: '/healthz',
-    auth: 'none',
-    summary: 'Liveness: the process answers (the database is not consulted).',
-    schema: { response: { 200: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' } } } } },
-  },
-  openapi: {
-    method: 'GET',
-    url: '/openapi.json',
-    auth: 'none',
-    summary: 'This API as an OpenAPI 3.1 document.',
-    schema: { response: { 200: { type: 'object', additionalProperties: true } } },
-  },
-  workspace: {
-    method: 'GET',
-    url: '/v1/workspace',
-    auth: 'accountKey',
-    summary: 'The workspace of the account key.',
-    schema: { response: { 200: workspaceSchema, ...errors(...managementErrors) } },
-  },
-  endpoints: {
-    method: 'GET',
-    url: '/v1/endpoints',
-    auth: 'accountKey',
-    summary: 'The endpoints of the workspace.',
-    schema: {
-      response: {
-        200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: endpointSchema } } },
-        ...errors(...managementErrors),
-      },
-    },
-  },
-  listTokens: {
-    method: 'GET',
-    url: '/v1/tokens',
-    auth: 'accountKey',
-    summary: 'Tokens of the workspace, newest first, by keyset pagination.',
-    schema: {
-      querystring: listTokensQuery,
-      response: {
-        200: {
-          type: 'object',
-          required: ['data', 'nextCursor'],
-          properties: { data: { type: 'array', items: tokenSchema }, nextCursor: { type: ['string', 'null'] } },
-        },
-        ...errors(...managementErrors, 422),
-      },
-    },
-  },
-  // Registered before getToken and its siblings for readability only: fastify's router prefers the static
-  // segment "lookup" to the :id parameter whatever the order, and no POST /v1/tokens/:id route exists.
-  lookupToken: {
-    method: 'POST',
-    url: '/v1/tokens/lookup',
-    auth: 'accountKey',
-    summary:
-      "The token of this workspace that a secret authenticates as (expired, or rotated out but within its grace period, included); 404 for anything else. Limited per account key (429); never counted as a failed authentication.",
-    schema: {
-      body: lookupTokenBody,
-      response: { 200: tokenSchema, ...errors(...managementErrors, 404, 422) },
-    },
-  },
-  getToken: {
-    method: 'GET',
-    url: '/v1/tokens/:id',
-    auth: 'accountKey',
-    summary: 'One token.',
-    schema: { response: { 200: tokenSchema, ...errors(...managementErrors, 404) } },
-  },
-  createToken: {
-    method: 'POST',
-    url: '/v1/tokens',
-    auth: 'accountKey',
-    summary: 'Creates a token; the secret is in this response only.',
-    schema: {
-      body: createTokenBody,
-      headers: idempotencyHeaders,
-      response: { 201: tokenWithSecretSchema, ...errors(...managementErrors, 409, 422) },
-    },
-  },
-  rotateToken: {
-    method: 'POST',
-    url: '/v1/tokens/:id/rotate',
-    auth: 'accountKey',
-    summary: 'Gives the token a new secret; the previous one keeps working for graceSeconds.',
-    bodyOptional: true,
-    schema: {
-      body: rotateTokenBody,
-      headers: idempotencyHeaders,
-      response: { 201: tokenWithSecretSchema, ...errors(...managementErrors, 404, 409, 422) },
-    },
-  },
-  deleteToken: {
-    method: 'DELETE',
-    url: '/v1/tokens/:id',
-    auth: 'accountKey',
-    summary: 'Deletes (revokes) the token at once.',
-    schema: { response: { 204: { type: 'null', description: 'No content.' }, ...errors(...managementErrors, 404) } },
-  },
-  invoke: {
-    method: 'POST',
-    url: '/v1/endpoints/:endpointId/invoke',
-    auth: 'accessToken',
-    summary:
-      'Stand-in for a protected endpoint: 200 for a valid token scoped to the endpoint; 403 for a valid token not scoped to it (also when the workspace has no such endpoint).',
-    schema: {
-      response: {
-        200: {
-          type: 'object',
-          required: ['endpoint', 'tokenId'],
-          properties: { endpoint: { type: 'string' }, tokenId: { type: 'string' } },
-        },
-        ...errors(400, 401, 403, 429, 503),
-      },
-    },
-  },
-} satisfies Record<string, RouteDefinition>;

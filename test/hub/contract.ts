@@ -354,6 +354,34 @@ export function contractSuite(label: string, database: ContractDatabase): void {
         assert.deepStrictEqual(res.body, { endpoint: 'chat-completions', tokenId: theirs.token.id });
         expectError(await api.invoke('embeddings', theirs.secret), 403, 'forbidden');
       });
+
+      it('a forged but well-formed cursor is answered 200 from the caller\'s own tokens only', async () => {
+        const theirs = await create({ name: uniqueName('forged') });
+        const g = client(hub.url, globex.accountKey);
+        const own: Token[] = [];
+        for (let cursor: string | null = ''; cursor !== null; ) {
+          const page: { body: TokenPage } = await g.get<TokenPage>(`/v1/tokens?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+          own.push(...page.body.data);
+          cursor = page.body.nextCursor;
+        }
+        const ownIds = new Set(own.map((t) => t.id));
+        const at = Date.parse(theirs.token.createdAt);
+        // Positions around the other workspace's token (its own keyset position included), the ends of time, and
+        // ids that sort before and after every id.
+        const positions = [at, at + 1, at - 1, 0, 999_999_999_999_999, Date.now() + 86_400_000];
+        const ids = [theirs.token.id, 'tok_0000000000000000', 'tok_zzzzzzzzzzzzzzzz'];
+        for (const position of positions) {
+          for (const id of ids) {
+            const cursor = Buffer.from(`${position}:${id}`, 'utf8').toString('base64url');
+            for (const extra of ['', '&search=forged', `&maskedKey=${encodeURIComponent(theirs.token.maskedKey)}`]) {
+              const res = await g.get<TokenPage>(`/v1/tokens?limit=200&cursor=${cursor}${extra}`);
+              assert.strictEqual(res.status, 200, res.text);
+              for (const token of res.body.data) assert.ok(ownIds.has(token.id), `${position}:${id}${extra} showed ${token.id}`);
+              assert.ok(!res.text.includes(theirs.token.id) && !res.text.includes(theirs.token.maskedKey), 'nothing of the other workspace');
+            }
+          }
+        }
+      });
     });
 
     describe('listing', () => {

@@ -1,6 +1,11 @@
 // Small HTTP helpers for the hub tests: every call returns status, headers and the parsed JSON body.
 import assert from 'assert';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import type { ApiErrorBody } from '../../src/api/types';
+import { buildHub, type Hub, type HubOptions } from '../../src/hub/app';
+import { SqliteStore } from '../../src/hub/stores/sqlite';
 
 export interface Response<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
@@ -68,3 +73,20 @@ export function assertErrorShape(body: unknown): asserts body is ApiErrorBody {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A hub built in this process on a fresh SQLite file, for tests that reach its app or server directly. */
+export async function inProcessHub(options: Omit<HubOptions, 'store'> = {}): Promise<{ hub: Hub; store: SqliteStore; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-inproc-'));
+  const store = new SqliteStore(path.join(dir, 'hub.db'));
+  await store.migrate();
+  const hub = await buildHub({ ...options, store });
+  return {
+    hub,
+    store,
+    async close() {
+      await hub.close();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

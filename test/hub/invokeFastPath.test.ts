@@ -1,5 +1,5 @@
 // POST /v1/endpoints/{id}/invoke has two ways through the hub: plain requests (no body, a plain endpoint id) are
-// answered straight from node:http (src/hub/app.ts, fastInvoke), everything else by the fastify route, which
+// answered straight from node:http (src/hub/fastInvoke.ts), everything else by the fastify route, which
 // app.inject also reaches. Every outcome is asked both ways here, over real HTTP and through app.inject, and must
 // get the same status, headers and bytes; fastify's diagnostics channel shows which way each request took.
 import assert from 'assert';

@@ -7,7 +7,6 @@ import type { Endpoint, WorkspacePolicy } from '../../api/types';
 import { StoreUnavailableError } from '../errors';
 import {
   DEFAULT_POLICY,
-  escapeLike,
   type AccountKeyRecord,
   type CreateResult,
   type IdempotencyClaim,
@@ -22,6 +21,7 @@ import {
   type WorkspaceRecord,
 } from '../store';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+import { listParams, named } from './params';
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -154,6 +154,12 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** A query written with `@name` placeholders (params.ts), its values from one object. */
+  private namedQuery(sql: string, params: Record<string, unknown>, name?: string): Promise<Row[]> {
+    const { text, values } = named(sql, params);
+    return this.query(text, values, name);
+  }
+
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -212,16 +218,22 @@ export class PostgresStore implements Store {
   async ensureWorkspace(name: string, newId: string, policy: WorkspacePolicy | undefined, now: number) {
     return this.transaction(async (client) => {
       const p = policy ?? DEFAULT_POLICY;
+      const params = { id: newId, name, ...p, createdAt: now };
       const inserted = await client.query(
-        `INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING *`,
-        [newId, name, p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry, now],
+        named(
+          `INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at)
+           VALUES (@id, @name, @defaultLifetimeDays, @maxLifetimeDays, @allowNoExpiry, @createdAt) ON CONFLICT (name) DO NOTHING RETURNING *`,
+          params,
+        ),
       );
       if (inserted.rows[0]) return { workspace: workspaceFrom(inserted.rows[0]), created: true };
       const existing = policy
         ? await client.query(
-            'UPDATE workspaces SET default_lifetime_days = $1, max_lifetime_days = $2, allow_no_expiry = $3 WHERE name = $4 RETURNING *',
-            [p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry, name],
+            named(
+              `UPDATE workspaces SET default_lifetime_days = @defaultLifetimeDays, max_lifetime_days = @maxLifetimeDays,
+                 allow_no_expiry = @allowNoExpiry WHERE name = @name RETURNING *`,
+              params,
+            ),
           )
         : await client.query('SELECT * FROM workspaces WHERE name = $1', [name]);
       return { workspace: workspaceFrom(existing.rows[0]), created: false };
@@ -243,11 +255,11 @@ export class PostgresStore implements Store {
   }
 
   async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
-    const rows = await this.query(
-      `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)
+    const rows = await this.namedQuery(
+      `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)
        ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
        RETURNING (xmax = 0) AS inserted`,
-      [workspaceId, endpoint.id, endpoint.name, endpoint.description, now],
+      { workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now },
     );
     return rows[0].inserted ? 'added' : 'updated';
   }
@@ -261,13 +273,10 @@ export class PostgresStore implements Store {
   }
 
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    await this.query('INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4, $5)', [
-      id,
-      workspaceId,
-      digest,
-      maskedKey,
-      now,
-    ]);
+    await this.namedQuery(
+      'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
+      { id, workspaceId, digest, maskedKey, createdAt: now },
+    );
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -297,12 +306,15 @@ export class PostgresStore implements Store {
    */
   private async claim(client: pg.PoolClient, workspaceId: string, claim: IdempotencyClaim, tokenId: string, now: number) {
     const claimed = await client.query(
-      `INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (workspace_id, key) DO UPDATE
-         SET request_hash = excluded.request_hash, token_id = excluded.token_id, created_at = excluded.created_at
-         WHERE idempotency_keys.created_at < $6
-       RETURNING 1`,
-      [workspaceId, claim.key, claim.requestHash, tokenId, now, claim.notBefore],
+      named(
+        `INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at)
+         VALUES (@workspaceId, @key, @requestHash, @tokenId, @createdAt)
+         ON CONFLICT (workspace_id, key) DO UPDATE
+           SET request_hash = excluded.request_hash, token_id = excluded.token_id, created_at = excluded.created_at
+           WHERE idempotency_keys.created_at < @notBefore
+         RETURNING 1`,
+        { workspaceId, key: claim.key, requestHash: claim.requestHash, tokenId, createdAt: now, notBefore: claim.notBefore },
+      ),
     );
     return claimed.rowCount === 1;
   }
@@ -319,9 +331,12 @@ export class PostgresStore implements Store {
         throw new Rollback('claimed_elsewhere');
       }
       const inserted = await client.query(
-        `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING ${TOKEN_COLUMNS}`,
-        [token.id, token.workspaceId, token.name, token.maskedKey, token.endpoints, token.digest, token.createdAt, token.expiresAt],
+        named(
+          `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+           VALUES (@id, @workspaceId, @name, @maskedKey, @endpoints, @digest, @createdAt, @expiresAt)
+           ON CONFLICT (workspace_id, name) DO NOTHING RETURNING ${TOKEN_COLUMNS}`,
+          { ...token },
+        ),
       );
       if (!inserted.rows[0]) {
         throw new Rollback({ kind: 'name_taken' });
@@ -338,23 +353,13 @@ export class PostgresStore implements Store {
   }
 
   async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
-    const values: unknown[] = [workspaceId];
-    let sql = `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = $1`;
-    if (query.after) {
-      values.push(query.after.createdAt, query.after.id);
-      sql += ` AND (created_at, id) < ($${values.length - 1}, $${values.length})`;
-    }
-    if (query.search) {
-      values.push(`%${escapeLike(query.search)}%`);
-      sql += ` AND name LIKE $${values.length} ESCAPE '\\'`;
-    }
-    if (query.maskedKey) {
-      values.push(query.maskedKey);
-      sql += ` AND masked_key = $${values.length}`;
-    }
-    values.push(query.limit);
-    sql += ` ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
-    return (await this.query(sql, values)).map(tokenFrom);
+    const sql =
+      `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = @workspaceId` +
+      (query.after ? ' AND (created_at, id) < (@afterCreatedAt, @afterId)' : '') +
+      (query.search ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
+      (query.maskedKey ? ' AND masked_key = @maskedKey' : '') +
+      ' ORDER BY created_at DESC, id DESC LIMIT @limit';
+    return (await this.namedQuery(sql, listParams(workspaceId, query))).map(tokenFrom);
   }
 
   async deleteToken(workspaceId: string, id: string): Promise<boolean> {
@@ -375,9 +380,12 @@ export class PostgresStore implements Store {
         throw new Rollback('claimed_elsewhere');
       }
       const updated = await client.query(
-        `UPDATE tokens SET prev_digest = CASE WHEN $1::bigint IS NULL THEN NULL ELSE digest END, prev_expires_at = $1,
-           digest = $2, masked_key = $3 WHERE workspace_id = $4 AND id = $5 RETURNING ${TOKEN_COLUMNS}`,
-        [previousExpiresAt, digest, maskedKey, workspaceId, id],
+        named(
+          `UPDATE tokens SET prev_digest = CASE WHEN @previousExpiresAt::bigint IS NULL THEN NULL ELSE digest END,
+             prev_expires_at = @previousExpiresAt, digest = @digest, masked_key = @maskedKey
+           WHERE workspace_id = @workspaceId AND id = @id RETURNING ${TOKEN_COLUMNS}`,
+          { previousExpiresAt, digest, maskedKey, workspaceId, id },
+        ),
       );
       if (!updated.rows[0]) {
         throw new Rollback({ kind: 'not_found' });
@@ -389,10 +397,10 @@ export class PostgresStore implements Store {
   }
 
   async findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null> {
-    const rows = await this.query(
-      `SELECT ${TOKEN_COLUMNS}, digest = $1 AS current, prev_expires_at FROM tokens
-         WHERE (digest = $1 OR prev_digest = $1) AND workspace_id = $2`,
-      [digest, workspaceId],
+    const rows = await this.namedQuery(
+      `SELECT ${TOKEN_COLUMNS}, digest = @digest AS current, prev_expires_at FROM tokens
+         WHERE (digest = @digest OR prev_digest = @digest) AND workspace_id = @workspaceId`,
+      { digest, workspaceId },
       'token_by_digest',
     );
     const row = rows[0];
@@ -471,11 +479,10 @@ export class PostgresStore implements Store {
   }
 
   async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {
-    const rows = await this.query('SELECT * FROM idempotency_keys WHERE workspace_id = $1 AND key = $2 AND created_at >= $3', [
-      workspaceId,
-      key,
-      notBefore,
-    ]);
+    const rows = await this.namedQuery(
+      'SELECT * FROM idempotency_keys WHERE workspace_id = @workspaceId AND key = @key AND created_at >= @notBefore',
+      { workspaceId, key, notBefore },
+    );
     return rows[0] ? idempotencyFrom(rows[0]) : null;
   }
 

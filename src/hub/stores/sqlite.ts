@@ -20,7 +20,8 @@ import type {
   WorkspaceRecord,
 } from '../store';
 import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
-import { DEFAULT_POLICY, escapeLike } from '../store';
+import { DEFAULT_POLICY } from '../store';
+import { listParams } from './params';
 
 type Row = Record<string, unknown>;
 
@@ -77,6 +78,19 @@ function idempotencyFrom(row: Row): IdempotencyRecord {
     tokenId: row.token_id as string,
     createdAt: row.created_at as number,
   };
+}
+
+/** A policy as the workspaces table holds it (SQLite has no boolean: 1 or 0). */
+function policyParams(policy: WorkspacePolicy) {
+  return {
+    defaultLifetimeDays: policy.defaultLifetimeDays,
+    maxLifetimeDays: policy.maxLifetimeDays,
+    allowNoExpiry: policy.allowNoExpiry ? 1 : 0,
+  };
+}
+
+function idempotencyParams(workspaceId: string, claim: IdempotencyClaim, tokenId: string, createdAt: number) {
+  return { workspaceId, key: claim.key, requestHash: claim.requestHash, tokenId, createdAt };
 }
 
 const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
@@ -154,11 +168,11 @@ export class SqliteStore implements Store {
     // One statement per combination of filters, indexed by listVariant().
     const list = (variant: number) =>
       db.prepare(
-        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ?` +
-          (variant & LIST_AFTER ? ' AND (created_at, id) < (?, ?)' : '') +
-          (variant & LIST_SEARCH ? " AND name LIKE ? ESCAPE '\\'" : '') +
-          (variant & LIST_MASKED ? ' AND masked_key = ?' : '') +
-          ' ORDER BY created_at DESC, id DESC LIMIT ?',
+        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = @workspaceId` +
+          (variant & LIST_AFTER ? ' AND (created_at, id) < (@afterCreatedAt, @afterId)' : '') +
+          (variant & LIST_SEARCH ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
+          (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
+          ' ORDER BY created_at DESC, id DESC LIMIT @limit',
       );
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -167,19 +181,21 @@ export class SqliteStore implements Store {
       workspaceByName: db.prepare('SELECT * FROM workspaces WHERE name = ?'),
       workspaces: db.prepare('SELECT * FROM workspaces ORDER BY name'),
       insertWorkspace: db.prepare(
-        'INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        `INSERT INTO workspaces (id, name, default_lifetime_days, max_lifetime_days, allow_no_expiry, created_at)
+         VALUES (@id, @name, @defaultLifetimeDays, @maxLifetimeDays, @allowNoExpiry, @createdAt)`,
       ),
       updatePolicy: db.prepare(
-        'UPDATE workspaces SET default_lifetime_days = ?, max_lifetime_days = ?, allow_no_expiry = ? WHERE id = ?',
+        `UPDATE workspaces SET default_lifetime_days = @defaultLifetimeDays, max_lifetime_days = @maxLifetimeDays,
+           allow_no_expiry = @allowNoExpiry WHERE id = @id`,
       ),
       endpointExists: db.prepare('SELECT 1 FROM endpoints WHERE workspace_id = ? AND id = ?').pluck(),
       insertEndpoint: db.prepare(
-        'INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)',
       ),
-      updateEndpoint: db.prepare('UPDATE endpoints SET name = ?, description = ? WHERE workspace_id = ? AND id = ?'),
+      updateEndpoint: db.prepare('UPDATE endpoints SET name = @name, description = @description WHERE workspace_id = @workspaceId AND id = @id'),
       endpoints: db.prepare('SELECT id, name, description FROM endpoints WHERE workspace_id = ? ORDER BY id'),
       insertAccountKey: db.prepare(
-        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
       ),
       accountKeys: db.prepare(
         'SELECT id, workspace_id, masked_key, created_at FROM account_keys WHERE workspace_id = ? ORDER BY created_at, id',
@@ -188,26 +204,29 @@ export class SqliteStore implements Store {
       deleteAccountKeyByDigest: db.prepare('DELETE FROM account_keys WHERE digest = ?'),
       accountKeyByDigest: db.prepare('SELECT id, workspace_id FROM account_keys WHERE digest = ?'),
       insertToken: db.prepare(
-        'INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+         VALUES (@id, @workspaceId, @name, @maskedKey, @endpoints, @digest, @createdAt, @expiresAt)`,
       ),
       token: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ? AND id = ?`),
       list: Array.from({ length: (LIST_SEARCH | LIST_AFTER | LIST_MASKED) + 1 }, (_, variant) => list(variant)),
       deleteToken: db.prepare('DELETE FROM tokens WHERE workspace_id = ? AND id = ?'),
       rotateToken: db.prepare(
-        'UPDATE tokens SET prev_digest = CASE WHEN ? IS NULL THEN NULL ELSE digest END, prev_expires_at = ?, digest = ?, masked_key = ? WHERE workspace_id = ? AND id = ?',
+        `UPDATE tokens SET prev_digest = CASE WHEN @previousExpiresAt IS NULL THEN NULL ELSE digest END,
+           prev_expires_at = @previousExpiresAt, digest = @digest, masked_key = @maskedKey WHERE workspace_id = @workspaceId AND id = @id`,
       ),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       authToken: db.prepare(
-        'SELECT id, workspace_id, endpoints, expires_at, digest = ? AS current, prev_expires_at FROM tokens WHERE digest = ? OR prev_digest = ?',
+        'SELECT id, workspace_id, endpoints, expires_at, digest = @digest AS current, prev_expires_at FROM tokens WHERE digest = @digest OR prev_digest = @digest',
       ),
       tokenByDigest: db.prepare(
-        `SELECT ${TOKEN_COLUMNS}, digest = ? AS current, prev_expires_at FROM tokens WHERE (digest = ? OR prev_digest = ?) AND workspace_id = ?`,
+        `SELECT ${TOKEN_COLUMNS}, digest = @digest AS current, prev_expires_at FROM tokens
+         WHERE (digest = @digest OR prev_digest = @digest) AND workspace_id = @workspaceId`,
       ),
-      touch: db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
+      touch: db.prepare('UPDATE tokens SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)'),
       idempotency: db.prepare('SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?'),
       deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ?'),
       insertIdempotency: db.prepare(
-        'INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO idempotency_keys (workspace_id, key, request_hash, token_id, created_at) VALUES (@workspaceId, @key, @requestHash, @tokenId, @createdAt)',
       ),
       purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
@@ -232,12 +251,12 @@ export class SqliteStore implements Store {
           const existing = this.s.workspaceByName.get(name) as Row | undefined;
           if (existing) {
             if (policy) {
-              this.s.updatePolicy.run(policy.defaultLifetimeDays, policy.maxLifetimeDays, policy.allowNoExpiry ? 1 : 0, existing.id);
+              this.s.updatePolicy.run({ ...policyParams(policy), id: existing.id });
             }
             return { workspace: workspaceFrom(this.s.workspaceById.get(existing.id) as Row), created: false };
           }
           const p = policy ?? DEFAULT_POLICY;
-          this.s.insertWorkspace.run(newId, name, p.defaultLifetimeDays, p.maxLifetimeDays, p.allowNoExpiry ? 1 : 0, now);
+          this.s.insertWorkspace.run({ id: newId, name, ...policyParams(p), createdAt: now });
           return { workspace: workspaceFrom(this.s.workspaceById.get(newId) as Row), created: true };
         })
         .immediate(),
@@ -267,10 +286,10 @@ export class SqliteStore implements Store {
       this.db
         .transaction((): 'added' | 'updated' => {
           if (this.s.endpointExists.get(workspaceId, endpoint.id)) {
-            this.s.updateEndpoint.run(endpoint.name, endpoint.description, workspaceId, endpoint.id);
+            this.s.updateEndpoint.run({ workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description });
             return 'updated';
           }
-          this.s.insertEndpoint.run(workspaceId, endpoint.id, endpoint.name, endpoint.description, now);
+          this.s.insertEndpoint.run({ workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now });
           return 'added';
         })
         .immediate(),
@@ -282,7 +301,7 @@ export class SqliteStore implements Store {
   }
 
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    guard(() => this.s.insertAccountKey.run(id, workspaceId, digest, maskedKey, now));
+    guard(() => this.s.insertAccountKey.run({ id, workspaceId, digest, maskedKey, createdAt: now }));
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -328,23 +347,14 @@ export class SqliteStore implements Store {
               if (existing) return { kind: 'idempotency_conflict', existing };
             }
             try {
-              this.s.insertToken.run(
-                token.id,
-                token.workspaceId,
-                token.name,
-                token.maskedKey,
-                JSON.stringify(token.endpoints),
-                token.digest,
-                token.createdAt,
-                token.expiresAt,
-              );
+              this.s.insertToken.run({ ...token, endpoints: JSON.stringify(token.endpoints) });
             } catch (error) {
               if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /tokens\.name/.test((error as Error).message)) {
                 throw new NameTaken();
               }
               throw error;
             }
-            if (claim) this.s.insertIdempotency.run(token.workspaceId, claim.key, claim.requestHash, token.id, now);
+            if (claim) this.s.insertIdempotency.run(idempotencyParams(token.workspaceId, claim, token.id, now));
             return { kind: 'created', token: tokenFrom(this.s.token.get(token.workspaceId, token.id) as Row) };
           })
           .immediate(),
@@ -364,14 +374,9 @@ export class SqliteStore implements Store {
 
   async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
     return guard(() => {
-      const params: unknown[] = [workspaceId];
-      if (query.after) params.push(query.after.createdAt, query.after.id);
-      if (query.search) params.push(`%${escapeLike(query.search)}%`);
-      if (query.maskedKey) params.push(query.maskedKey);
-      params.push(query.limit);
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-      return (statement.all(...params) as Row[]).map(tokenFrom);
+      return (statement.all(listParams(workspaceId, query)) as Row[]).map(tokenFrom);
     });
   }
 
@@ -398,9 +403,9 @@ export class SqliteStore implements Store {
             if (existing) return { kind: 'idempotency_conflict', existing };
           }
           this.authCache.clear();
-          const changed = this.s.rotateToken.run(previousExpiresAt, previousExpiresAt, digest, maskedKey, workspaceId, id).changes;
+          const changed = this.s.rotateToken.run({ previousExpiresAt, digest, maskedKey, workspaceId, id }).changes;
           if (changed === 0) return { kind: 'not_found' };
-          if (claim) this.s.insertIdempotency.run(workspaceId, claim.key, claim.requestHash, id, now);
+          if (claim) this.s.insertIdempotency.run(idempotencyParams(workspaceId, claim, id, now));
           return { kind: 'rotated', token: tokenFrom(this.s.token.get(workspaceId, id) as Row) };
         })
         .immediate(),
@@ -409,7 +414,7 @@ export class SqliteStore implements Store {
 
   async findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null> {
     return guard(() => {
-      const row = this.s.tokenByDigest.get(digest, digest, digest, workspaceId) as Row | undefined;
+      const row = this.s.tokenByDigest.get({ digest, workspaceId }) as Row | undefined;
       if (!row) return null;
       return { token: tokenFrom(row), current: row.current === 1, previousExpiresAt: (row.prev_expires_at as number | null) ?? null };
     });
@@ -429,7 +434,7 @@ export class SqliteStore implements Store {
       const key = digest.toString('latin1');
       const cached = this.authCache.get(key);
       if (cached !== undefined) return cached;
-      const row = this.s.authToken.get(digest, digest, digest) as Row | undefined;
+      const row = this.s.authToken.get({ digest }) as Row | undefined;
       if (!row) return null; // misses are not cached: a token created elsewhere works at once
       const record: TokenAuthRecord = {
         id: row.id as string,
@@ -449,7 +454,7 @@ export class SqliteStore implements Store {
     if (entries.length === 0) return;
     guard(() =>
       this.db.transaction(() => {
-        for (const [id, at] of entries) this.s.touch.run(at, id, at);
+        for (const [id, at] of entries) this.s.touch.run({ id, at });
       })(),
     );
   }

@@ -1,0 +1,59 @@
+// Who is asking: the bearer credential of a request, the address failures are counted against, and the account-key
+// check every management route runs before it looks at anything else (so a stranger learns nothing about the
+// request rules). The invoke path checks its access tokens in invoke.ts with the same limiter.
+import type { FastifyRequest } from 'fastify';
+import { ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
+import type { Digester } from './digest';
+import { HubError, errors } from './errors';
+import type { AuthFailureLimiter } from './rateLimit';
+import type { Store, WorkspaceRecord } from './store';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    workspace: WorkspaceRecord | null;
+    /** The id of the account key that authenticated the request (for the per-key lookup limit). */
+    accountKeyId: string | null;
+  }
+}
+
+/** The credential of an `Authorization: Bearer <credential>` header (the scheme in any case), else undefined. */
+export function bearer(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 8) return undefined;
+  const scheme = header.slice(0, 7);
+  if (scheme !== 'Bearer ' && scheme.toLowerCase() !== 'bearer ') return undefined;
+  return header.slice(7).trim();
+}
+
+export function clientAddress(request: FastifyRequest): string {
+  return request.socket.remoteAddress ?? '';
+}
+
+/** The workspace of an authenticated management request (set by the account-key hook). */
+export function workspaceOf(request: FastifyRequest): WorkspaceRecord {
+  return request.workspace as WorkspaceRecord;
+}
+
+/** The account key of an authenticated management request (set by the account-key hook). */
+export function accountKeyOf(request: FastifyRequest): string {
+  return request.accountKeyId as string;
+}
+
+/** The onRequest hook of the account-key routes: sets request.workspace and request.accountKeyId, or throws. */
+export function accountKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
+  function failed(request: FastifyRequest, counts: boolean): HubError {
+    if (counts) limiter.recordFailure(clientAddress(request));
+    return errors.unauthorized();
+  }
+  return async function authenticateAccount(request: FastifyRequest): Promise<void> {
+    const wait = limiter.retryAfter(clientAddress(request));
+    if (wait > 0) throw errors.rateLimited(wait);
+    const secret = bearer(request.headers.authorization);
+    if (!secret) throw failed(request, false);
+    if (!isValidToken(secret, ACCOUNT_KEY_PREFIX)) throw failed(request, true);
+    const key = await store.authenticateAccountKey(digest(secret));
+    const workspace = key ? await store.getWorkspace(key.workspaceId) : null;
+    if (!key || !workspace) throw failed(request, true);
+    request.workspace = workspace;
+    request.accountKeyId = key.id;
+  };
+}

@@ -1,0 +1,30 @@
+// What the route modules share, built once per hub by buildHub (app.ts) and handed to each as its plugin options.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InvokeDecider } from './invoke';
+import type { TokenBucketLimiter } from './rateLimit';
+import type { Store } from './store';
+import type { TokenService } from './tokens';
+
+export interface HubContext {
+  store: Store;
+  service: TokenService;
+  lookupLimiter: TokenBucketLimiter;
+  decideInvoke: InvokeDecider;
+  /** The account-key check (auth.ts), run before anything else on every management route. */
+  authenticateAccount(request: FastifyRequest): Promise<void>;
+}
+
+/**
+ * The hooks of the account-key routes: authenticate first, then one compact log line per request (invoke logs
+ * none). Called by each management route module on its own plugin instance, so they apply to its routes only.
+ */
+export function useManagementHooks(app: Pick<FastifyInstance, 'addHook'>, context: HubContext): void {
+  app.addHook('onRequest', context.authenticateAccount);
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    request.log.info(
+      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+    done();
+  });
+}

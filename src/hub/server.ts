@@ -1,0 +1,87 @@
+// The node:http server under fastify: the invoke fast path in front of fastify's handler, the request time limit,
+// and the answers node:http gives below the routes (unparsable requests, headers over 16 KiB, a request that did
+// not arrive in time, an unsupported Expect) in the contract's error shape.
+import http from 'http';
+import type { Socket } from 'net';
+import { errors } from './errors';
+import type { FastInvoke } from './fastInvoke';
+import { JSON_CONTENT_TYPE, wireOf, type WireError } from './wireError';
+
+/** How long a client may take to send one whole request (headers and body). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The options fastify hands its serverFactory, its defaults applied (fastify.js). */
+export interface ServerFactoryOptions {
+  http?: http.ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  maxRequestsPerSocket: number;
+}
+
+/**
+ * The response each connection is answering, tracked here so that a client error on the connection can tell
+ * whether an answer has already started (node:http itself keeps that in a private field). A response holds its
+ * socket (the public `response.socket`) from when it is given the connection until it has finished writing.
+ */
+const responding = new WeakMap<Socket, http.ServerResponse>();
+
+function track(socket: Socket, res: http.ServerResponse): void {
+  const current = responding.get(socket);
+  // A pipelined request's response waits for the one before it: the one being written stays the current one.
+  if (current === undefined || current.socket !== socket) responding.set(socket, res);
+}
+
+/**
+ * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
+ * its timeouts only to a server it creates itself (lib/server.js), so they are applied here from its options.
+ */
+export function createHubServer(fast: FastInvoke) {
+  return (handler: http.RequestListener, factoryOptions: unknown): http.Server => {
+    const resolved = factoryOptions as ServerFactoryOptions;
+    const server = http.createServer(resolved.http ?? {}, (req, res) => {
+      track(req.socket, res);
+      if (!fast(req, res)) handler(req, res);
+    });
+    server.keepAliveTimeout = resolved.keepAliveTimeout;
+    server.setTimeout(resolved.connectionTimeout);
+    if (resolved.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = resolved.maxRequestsPerSocket;
+    // The whole request, headers and body, must arrive within 30 s (node checks every 30 s): fastify's default (no
+    // limit) let a client that stops half-way through a body hold its connection open for ever. The headers' limit
+    // must not be the larger one, or node applies that one to the whole request.
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.headersTimeout = REQUEST_TIMEOUT_MS;
+    // node:http answers an Expect other than 100-continue with an empty 417 unless the server listens for it.
+    server.on('checkExpectation', (_request, response: http.ServerResponse) => {
+      const wire = wireOf(errors.badRequest('The hub supports no Expect but "100-continue".'));
+      response.writeHead(417, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(wire.body), connection: 'close' });
+      response.end(wire.body);
+    });
+    return server;
+  };
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', message: 'The request did not arrive in full in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', message: 'The request headers are larger than 16 KiB.' },
+};
+
+/**
+ * node:http's clientError (fastify's clientErrorHandler): a request it cannot parse, or one that did not arrive in
+ * time. Answers 400 (408, 431) bad_request in the contract's shape and closes the connection. Like node:http
+ * itself, it writes nothing when a response on this connection has already started.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const current = responding.get(socket);
+  const started = current !== undefined && current.socket === socket && current.headersSent;
+  if (socket.writable && !started) {
+    const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.' };
+    const wire: WireError = wireOf(errors.badRequest(known.message));
+    socket.write(
+      `HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(wire.body)}\r\nConnection: close\r\n\r\n${wire.body}`,
+    );
+  }
+  socket.destroy();
+}
