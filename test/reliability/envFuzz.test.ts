@@ -102,18 +102,18 @@ describe('reliability: fuzzing the .env editor', function () {
   describe('size and adversarial shapes', () => {
     const N = 100_000;
     // Each ends in something that is not an assignment, so that no match swallows the run in one go.
-    const shapes: Array<[string, string]> = [
-      ['blank lines', '\n'.repeat(N) + 'TOKEN'],
-      ['CRLF blank lines', '\r\n'.repeat(N / 2) + '# end'],
-      ['spaces and line ends', ' \n'.repeat(N / 2) + 'TOKEN'],
-      ['tabs, CRs and U+2028', '\t\r\u2028'.repeat(N / 3) + 'x'],
-      ['blank lines after an assignment', 'A=1' + '\n'.repeat(N) + '='],
-      ['lines of names without values', 'ABC\n'.repeat(N / 4)],
-      ['an unterminated quote', `A='${"x\\'".repeat(N / 3)}`],
-      ['an unterminated double quote over many lines', `A="${'x\n'.repeat(N / 2)}`],
-      ['one long line of spaces', `A=${' '.repeat(N)}x`],
-      ['many assignments', Array.from({ length: N / 20 }, (_, i) => `VAR_${i}=value-${i}`).join('\n')],
-      ['export and spaces', 'export   \n'.repeat(N / 10)],
+    const shapes: Array<[string, (n: number) => string]> = [
+      ['blank lines', (n) => '\n'.repeat(n) + 'TOKEN'],
+      ['CRLF blank lines', (n) => '\r\n'.repeat(n / 2) + '# end'],
+      ['spaces and line ends', (n) => ' \n'.repeat(n / 2) + 'TOKEN'],
+      ['tabs, CRs and U+2028', (n) => '\t\r\u2028'.repeat(n / 3) + 'x'],
+      ['blank lines after an assignment', (n) => 'A=1' + '\n'.repeat(n) + '='],
+      ['lines of names without values', (n) => 'ABC\n'.repeat(n / 4)],
+      ['an unterminated quote', (n) => `A='${"x\\'".repeat(n / 3)}`],
+      ['an unterminated double quote over many lines', (n) => `A="${'x\n'.repeat(n / 2)}`],
+      ['one long line of spaces', (n) => `A=${' '.repeat(n)}x`],
+      ['many assignments', (n) => Array.from({ length: n / 20 }, (_, i) => `VAR_${i}=value-${i}`).join('\n')],
+      ['export and spaces', (n) => 'export   \n'.repeat(n / 10)],
     ];
     it('a file with 1,000 blank lines in a row is still edited; with 100,000 the edit is refused, saying why', () => {
       const modest = `A=1${'\n'.repeat(1000)}B=2\n`;
@@ -130,24 +130,43 @@ describe('reliability: fuzzing the .env editor', function () {
       assert.strictEqual(findEnvVariable(huge, 'B')?.value, '2');
     });
 
-    for (const [label, text] of shapes) {
-      it(`${label} (${Math.round(text.length / 1000)} K characters): read in linear time; an edit finishes or is refused quickly`, () => {
-        let started = performance.now();
-        listEnvEntries(text);
-        findEnvVariable(text, 'TOKEN');
-        findSecretInEnv(text, 'x');
-        const readMs = performance.now() - started;
-        started = performance.now();
-        try {
-          const result = setEnvVariable(text, 'TOKENHUB_TOKEN', 'thub_value', { replace: true });
-          assert.ok(verifyEnvEdit(text, result.text, 'TOKENHUB_TOKEN', 'thub_value').ok);
-        } catch (error) {
-          assert.ok(error instanceof EnvEditError, String(error));
-        }
-        const editMs = performance.now() - started;
-        // Generous for a loaded 2-core machine; the quadratic behaviour took seconds to minutes here.
-        assert.ok(readMs < 500, `reading took ${readMs.toFixed(0)} ms`);
-        assert.ok(editMs < 2000, `editing took ${editMs.toFixed(0)} ms`);
+    /** The fastest of three runs: what the work costs, less what other processes on the machine took from it. */
+    const fastest = (work: () => void) => {
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        work();
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    const read = (text: string) => () => {
+      listEnvEntries(text);
+      findEnvVariable(text, 'TOKEN');
+      findSecretInEnv(text, 'x');
+    };
+    const edit = (text: string) => () => {
+      try {
+        const result = setEnvVariable(text, 'TOKENHUB_TOKEN', 'thub_value', { replace: true });
+        assert.ok(verifyEnvEdit(text, result.text, 'TOKENHUB_TOKEN', 'thub_value').ok);
+      } catch (error) {
+        assert.ok(error instanceof EnvEditError, String(error));
+      }
+    };
+
+    for (const [label, shape] of shapes) {
+      it(`${label} (${N / 1000} K characters): read and edited in linear time (4× the text costs < 10× the time)`, () => {
+        // A ratio within one run, not a time limit: a loaded machine slows both sizes alike, while the quadratic
+        // behaviour this guards against costs 16× for 4× the text (it took seconds to minutes here).
+        const small = shape(N / 4);
+        const large = shape(N);
+        const slack = 5; // ms: below this, timer noise dominates
+        const readSmall = fastest(read(small));
+        const readLarge = fastest(read(large));
+        assert.ok(readLarge < 10 * readSmall + slack, `reading took ${readLarge.toFixed(1)} ms for ${N / 1000} K, ${readSmall.toFixed(1)} ms for a quarter of it`);
+        const editSmall = fastest(edit(small));
+        const editLarge = fastest(edit(large));
+        assert.ok(editLarge < 10 * editSmall + slack, `editing took ${editLarge.toFixed(1)} ms for ${N / 1000} K, ${editSmall.toFixed(1)} ms for a quarter of it`);
       });
     }
   });
