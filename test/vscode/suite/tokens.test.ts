@@ -127,9 +127,14 @@ describe('Token Hub against a real hub', function () {
     assert.ok(!JSON.stringify(hubs).includes(accountKey), 'the account key is not in settings');
     assert.equal(await api.secretStorage.get(`tokenHub.accountKey/${connection.id}`), accountKey, 'the key is in SecretStorage');
 
-    // A workspace with no tokens shows the "create" welcome instead of an empty root.
-    assert.deepEqual(await roots(api), []);
+    // A workspace with no tokens keeps its root (workspace and hub), with a row under it that creates one.
+    const [root] = await roots(api);
+    assert.equal(root?.kind, 'connection');
     assert.equal(api.services.tree.state, 'empty');
+    const [empty] = await api.services.tree.getChildren(root);
+    const emptyItem = api.services.tree.getTreeItem(empty);
+    assert.equal(emptyItem.label, 'No access tokens yet. Click to create one.');
+    assert.equal(emptyItem.command?.command, 'tokenHub.createToken');
   });
 
   it('refuses an account key the hub does not know, with the hub\'s answer as a sentence', async () => {
@@ -180,7 +185,11 @@ describe('Token Hub against a real hub', function () {
     const [node] = (await tokenNodes(api, connectionId)).filter((candidate) => candidate.token.id === token.id);
     const item = api.services.tree.getTreeItem(node);
     assert.equal(item.label, 'billing-svc');
-    assert.match(String(item.description), new RegExp(`^${escapeRegExp(fromHub.maskedKey)} · `));
+    // Only what fits at the default sidebar width: the name and its last use; the masked key is in the tooltip and
+    // the accessible label.
+    // (It was used above; the list may not know yet: last use is up to a minute stale.)
+    assert.match(String(item.description), /^(never used|used just now)$/);
+    assert.ok(item.accessibilityInformation?.label.includes(fromHub.maskedKey));
     assert.equal(item.contextValue, 'token.active.stored', 'a fresh 7-day token is not flagged as expiring');
     assert.equal(iconId(item), 'key');
     const tooltip = tooltipText(item);
@@ -397,7 +406,8 @@ describe('Token Hub against a real hub', function () {
     const [message] = await api.services.tree.getChildren(root);
     const item = api.services.tree.getTreeItem(message);
     assert.equal(item.contextValue, 'error');
-    assert.match(String(item.label), /Cannot reach the hub at .* \(connection refused\)\./);
+    assert.equal(item.label, 'Cannot reach the hub. Click to retry.');
+    assert.match(tooltipText(item), /Cannot reach the hub at .* \(connection refused\)\. .*Click to retry\./);
     assert.equal(item.command?.command, 'tokenHub.retry');
 
     hub = await startHub({ dataDir, db: hub.db, args: ['--port', String(hub.port)] });
@@ -459,8 +469,4 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting for a condition.');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
