@@ -57,6 +57,8 @@ export interface ListTokensOptions {
   limit?: number;
   cursor?: string | null;
   search?: string;
+  /** Keeps only the tokens with exactly this mask (see maskCandidates in src/core/token.ts). */
+  maskedKey?: string;
 }
 
 export interface MutationOptions {
@@ -74,6 +76,8 @@ const NETWORK_REASONS: Record<string, string> = {
   EPIPE: 'connection closed',
   ERR_SOCKET_CONNECTION_TIMEOUT: 'connection timed out',
 };
+
+const LOOKUP_URL = '/v1/tokens/lookup';
 
 export function normaliseHubUrl(url: string): string {
   return url.trim().replace(/\/+$/, '');
@@ -121,6 +125,7 @@ export class HubClient {
     if (options.limit !== undefined) params.limit = options.limit;
     if (options.cursor) params.cursor = options.cursor;
     if (options.search) params.search = options.search;
+    if (options.maskedKey) params.maskedKey = options.maskedKey;
     return this.request({ method: 'GET', url: '/v1/tokens', params });
   }
 
@@ -138,6 +143,20 @@ export class HubClient {
 
   getToken(id: string): Promise<Token> {
     return this.request({ method: 'GET', url: `/v1/tokens/${encodeURIComponent(id)}` });
+  }
+
+  /**
+   * The token of this workspace that the secret authenticates as (expired, or rotated out but in its grace period,
+   * included); undefined when there is none. Send a found secret only to a hub that lists a token with one of its
+   * masks (listTokens with maskedKey), so that no hub learns another's secrets.
+   */
+  async lookupToken(secret: string): Promise<Token | undefined> {
+    try {
+      return await this.request<Token>({ method: 'POST', url: LOOKUP_URL, data: { secret } });
+    } catch (error) {
+      if (error instanceof HubError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   createToken(body: CreateTokenRequest, options: MutationOptions = {}): Promise<TokenWithSecret> {
@@ -226,7 +245,9 @@ export class HubClient {
       message = `The hub at ${this.baseUrl} refused the account key. Sign in again.`;
     } else if (response.status === 429) {
       const wait = Number.isFinite(retryAfter) ? ` Try again in ${retryAfter} seconds.` : ' Wait a moment, then try again.';
-      message = `The hub at ${this.baseUrl} is limiting requests after too many failed sign-ins.${wait}`;
+      // The hub has two limits: failed authentications per address, and lookups per account key.
+      const reason = response.config?.url === LOOKUP_URL ? 'too many token lookups with this account key' : 'too many failed sign-ins';
+      message = `The hub at ${this.baseUrl} is limiting requests after ${reason}.${wait}`;
     } else if (response.status >= 500) {
       message = `The hub at ${this.baseUrl} is unavailable right now (${response.status}). Retry in a moment.`;
     } else if (apiError?.message) {

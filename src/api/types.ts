@@ -84,4 +84,6 @@ export const API_LIMITS = {
   idempotencyKeyMaxLength: 255,
   bodyLimitBytes: 64 * 1024,
   minExpiryAheadMs: 60_000,
+  /** Longer than either mask form (thub_ + 4 + … + 4): a longer maskedKey filter is a 422. */
+  maskedKeyMaxLength: 64,
 } as const;

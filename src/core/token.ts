@@ -76,11 +76,24 @@ export function isValidToken(candidate: string, prefix?: TokenPrefix): boolean {
   return parsed !== null && (prefix === undefined || parsed.prefix === prefix);
 }
 
-/** The one masked form shown everywhere: prefix, first 4 and last 4 characters of the random part. */
+/** The mask the hub gives tokens today: prefix, first 4 and last 4 characters of the random part. */
 export function maskToken(token: string): string {
   const parsed = parseToken(token);
   if (parsed) return `${parsed.prefix}${parsed.random.slice(0, 4)}…${parsed.random.slice(-4)}`;
   // Never echo an unrecognised secret back: show only its prefix shape.
   const prefix = token.startsWith(ACCESS_TOKEN_PREFIX) || token.startsWith(ACCOUNT_KEY_PREFIX) ? token.slice(0, 5) : '';
   return `${prefix}…`;
+}
+
+/**
+ * Every mask a hub may have given this secret, distinct, for finding its token by `GET /v1/tokens?maskedKey=`:
+ * the form the hub makes today (maskToken) and the contract's newer form (first 4 of the random part, last 4 of the
+ * whole secret, checksum included). Tokens keep the mask they were made with, so a client must try both.
+ * Empty for anything that is not a well-formed token: it has no mask.
+ */
+export function maskCandidates(secret: string): string[] {
+  const parsed = parseToken(secret);
+  if (!parsed) return [];
+  const head = `${parsed.prefix}${parsed.random.slice(0, 4)}…`;
+  return [...new Set([head + parsed.random.slice(-4), head + secret.slice(-4)])];
 }

@@ -14,7 +14,7 @@ import { hasValidTokenShape } from './fastToken';
 import { HubError, StoreUnavailableError, errors } from './errors';
 import { LastUsedTracker } from './lastUsed';
 import { buildOpenApi } from './openapi';
-import { AuthFailureLimiter } from './rateLimit';
+import { AuthFailureLimiter, TokenBucketLimiter } from './rateLimit';
 import { ReplayCache } from './replayCache';
 import { ROUTES, type RouteDefinition } from './schemas';
 import type { Store, TokenAuthRecord, WorkspaceRecord } from './store';
@@ -30,6 +30,12 @@ export interface HubOptions {
   /** Failed authentications per address per window before 429 (default 20 per 60 s). */
   authFailureLimit?: number;
   authFailureWindowSeconds?: number;
+  /**
+   * POST /v1/tokens/lookup per account key, as a token bucket: `lookupBurst` at once (default 500, a scan of a
+   * repository with a few hundred secrets), then `lookupsPerSecond` (default 5).
+   */
+  lookupBurst?: number;
+  lookupsPerSecond?: number;
   /** How often at most last use is written per token (default 60 s). */
   lastUsedWriteIntervalMs?: number;
 }
@@ -40,6 +46,7 @@ export interface Hub {
   routes: ReadonlyArray<{ method: string; url: string }>;
   lastUsed: LastUsedTracker;
   limiter: AuthFailureLimiter;
+  lookupLimiter: TokenBucketLimiter;
   /** Stops accepting, finishes in-flight requests, writes pending last-used times. Does not close the store. */
   close(): Promise<void>;
 }
@@ -47,6 +54,8 @@ export interface Hub {
 declare module 'fastify' {
   interface FastifyRequest {
     workspace: WorkspaceRecord | null;
+    /** The id of the account key that authenticated the request (for the per-key lookup limit). */
+    accountKeyId: string | null;
   }
 }
 
@@ -76,6 +85,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     (options.authFailureWindowSeconds ?? 60) * 1000,
     now,
   );
+  const lookupLimiter = new TokenBucketLimiter(options.lookupBurst ?? 500, options.lookupsPerSecond ?? 5, now);
 
   // Set when fastify starts closing (its preClose hook): the invoke fast path then asks clients to close the
   // connection, as fastify's router does for every other route.
@@ -138,6 +148,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     (httpPart === 'body' ? bodyAjv : httpPart === 'headers' ? headerAjv : queryAjv).compile(schema),
   );
   app.decorateRequest('workspace', null);
+  app.decorateRequest('accountKeyId', null);
   app.addHook('preClose', (done) => {
     closing = true;
     done();
@@ -232,8 +243,9 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     if (!isValidToken(secret, ACCOUNT_KEY_PREFIX)) throw failed(request, true);
     const key = await store.authenticateAccountKey(digest(secret));
     const workspace = key ? await store.getWorkspace(key.workspaceId) : null;
-    if (!workspace) throw failed(request, true);
+    if (!key || !workspace) throw failed(request, true);
     request.workspace = workspace;
+    request.accountKeyId = key.id;
   }
 
   const workspaceOf = (request: FastifyRequest) => request.workspace as WorkspaceRecord;
@@ -251,8 +263,16 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   }));
 
   route(ROUTES.listTokens, async (request) => {
-    const query = request.query as { limit: number; cursor?: string; search?: string };
+    const query = request.query as { limit: number; cursor?: string; search?: string; maskedKey?: string };
     return service.list(workspaceOf(request), query);
+  });
+
+  // Limited per account key, and never a failed authentication whatever it finds: the account key authenticated,
+  // and the secret in the body is a question, not a credential of this request.
+  route(ROUTES.lookupToken, async (request) => {
+    const wait = lookupLimiter.take(request.accountKeyId as string);
+    if (wait > 0) throw errors.lookupsLimited(wait);
+    return service.lookup(workspaceOf(request), (request.body as { secret: string }).secret);
   });
 
   route(ROUTES.getToken, async (request) => {
@@ -399,6 +419,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   const sweeper = setInterval(() => {
     replays.sweep();
     limiter.evict();
+    lookupLimiter.evict();
     store.purgeIdempotency(now() - 24 * 3600_000).catch(() => {});
   }, 60_000);
   sweeper.unref();
@@ -408,6 +429,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     routes: registered,
     lastUsed,
     limiter,
+    lookupLimiter,
     async close() {
       clearInterval(sweeper);
       // Connections that finish their last request while we drain would otherwise linger until their keep-alive

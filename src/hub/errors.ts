@@ -65,6 +65,14 @@ export const errors = {
       undefined,
       { retryAfterSeconds },
     ),
+  lookupsLimited: (retryAfterSeconds: number) =>
+    new HubError(
+      429,
+      'rate_limited',
+      `Too many token lookups with this account key; try again in ${retryAfterSeconds} seconds.`,
+      undefined,
+      { retryAfterSeconds },
+    ),
   unavailable: () =>
     new HubError(503, 'service_unavailable', 'The hub cannot reach its database right now; try again shortly.'),
 };

@@ -14,7 +14,7 @@ const STATUS_TEXT: Record<string, string> = {
   404: 'not_found',
   409: 'name_taken or idempotency_replayed (with tokenId)',
   422: 'invalid_<field> (with field) or idempotency_mismatch',
-  429: 'rate_limited: too many failed authentications from this address; see Retry-After',
+  429: 'rate_limited: too many failed authentications from this address, or too many lookups with this account key; see Retry-After',
   503: 'service_unavailable: the database cannot be reached',
 };
 

@@ -46,15 +46,72 @@ export class AuthFailureLimiter {
   /** Drops finished windows; if that frees nothing, the oldest tenth (insertion order). */
   evict(now = this.now()): void {
     for (const [address, entry] of this.entries) if (entry.resetAt <= now) this.entries.delete(address);
-    if (this.entries.size < this.maxAddresses) return;
-    let drop = Math.max(1, Math.floor(this.maxAddresses / 10));
-    for (const address of this.entries.keys()) {
-      this.entries.delete(address);
-      if (--drop === 0) break;
-    }
+    dropOldestTenth(this.entries, this.maxAddresses);
   }
 
   get size(): number {
     return this.entries.size;
+  }
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/**
+ * A token bucket per key (the account key of POST /v1/tokens/lookup): `burst` calls at once, then `perSecond`
+ * calls a second. Separate from AuthFailureLimiter on purpose: a scan full of dead secrets is not a failed
+ * authentication and must not lock the person's address out. Memory is bounded by `maxKeys`.
+ */
+export class TokenBucketLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    readonly burst: number,
+    readonly perSecond: number,
+    private readonly now: Clock = Date.now,
+    readonly maxKeys = 50_000,
+  ) {}
+
+  /** Takes one call from the key's bucket: 0 when allowed, else the seconds until the next call is. */
+  take(key: string): number {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxKeys) this.evict(now);
+      bucket = { tokens: this.burst, at: now };
+      this.buckets.set(key, bucket);
+    } else {
+      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+      bucket.at = now;
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  /** Drops buckets that have filled up again (they behave as new ones); if that frees nothing, the oldest tenth. */
+  evict(now = this.now()): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    }
+    dropOldestTenth(this.buckets, this.maxKeys);
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+}
+
+/** When a limiter's map is still full after dropping what is finished: the oldest tenth (insertion order) goes. */
+function dropOldestTenth(entries: Map<string, unknown>, max: number): void {
+  if (entries.size < max) return;
+  let drop = Math.max(1, Math.floor(max / 10));
+  for (const key of entries.keys()) {
+    entries.delete(key);
+    if (--drop === 0) break;
   }
 }

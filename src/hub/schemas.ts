@@ -29,7 +29,11 @@ export const tokenSchema: Schema = {
   properties: {
     id: { type: 'string', description: 'tok_ followed by 16 base62 characters.' },
     name: { type: 'string' },
-    maskedKey: { type: 'string', description: 'Prefix, the first 4 and the last 4 characters of the random part, joined by "…".' },
+    maskedKey: {
+      type: 'string',
+      description:
+        'Prefix, the first 4 characters of the random part, "…", and the last 4 characters of the random part (the form this hub gives) or of the whole secret (the contract\'s newer form); a token keeps the mask it was given.',
+    },
     endpoints: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string', description: 'ISO 8601 UTC.' },
     expiresAt: isoOrNull('ISO 8601 UTC, or null for a token that never expires.'),
@@ -114,6 +118,22 @@ export const listTokensQuery: Schema = {
     limit: { type: 'integer', minimum: 1, maximum: API_LIMITS.listLimitMax, default: API_LIMITS.listLimitDefault },
     cursor: { type: 'string', maxLength: 200, description: 'Opaque: the nextCursor of the previous page.' },
     search: { type: 'string', maxLength: API_LIMITS.nameMaxLength, description: 'Matches within names (a literal substring).' },
+    maskedKey: {
+      type: 'string',
+      maxLength: API_LIMITS.maskedKeyMaxLength,
+      description: 'Keeps only the tokens with exactly this maskedKey (either mask form; see docs/api.md).',
+    },
+  },
+};
+
+export const lookupTokenBody: Schema = {
+  type: 'object',
+  required: ['secret'],
+  properties: {
+    secret: {
+      type: 'string',
+      description: 'The thub_… secret to identify. Any text is accepted: one that is not a secret of this workspace is a 404.',
+    },
   },
 };
 
@@ -202,6 +222,19 @@ export const ROUTES = {
         },
         ...errors(...managementErrors, 422),
       },
+    },
+  },
+  // Registered before getToken and its siblings for readability only: fastify's router prefers the static
+  // segment "lookup" to the :id parameter whatever the order, and no POST /v1/tokens/:id route exists.
+  lookupToken: {
+    method: 'POST',
+    url: '/v1/tokens/lookup',
+    auth: 'accountKey',
+    summary:
+      "The token of this workspace that a secret authenticates as (expired, or rotated out but within its grace period, included); 404 for anything else. Limited per account key (429); never counted as a failed authentication.",
+    schema: {
+      body: lookupTokenBody,
+      response: { 200: tokenSchema, ...errors(...managementErrors, 404, 422) },
     },
   },
   getToken: {

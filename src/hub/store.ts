@@ -85,6 +85,16 @@ export interface ListQuery {
   after?: { createdAt: number; id: string };
   /** Substring of the name; matched literally (LIKE wildcards escaped). */
   search?: string;
+  /** Only the tokens with exactly this masked key (index tokens_workspace_masked). */
+  maskedKey?: string;
+}
+
+/** A token found by one of its secrets' digests (POST /v1/tokens/lookup): the record and which secret it was. */
+export interface TokenBySecret {
+  token: TokenRecord;
+  /** True for the current secret; false for the previous one, which the caller checks against previousExpiresAt. */
+  current: boolean;
+  previousExpiresAt: number | null;
 }
 
 export interface Store {
@@ -139,6 +149,11 @@ export interface Store {
     claim?: IdempotencyClaim,
     now?: number,
   ): Promise<RotateResult>;
+  /**
+   * The token of this workspace whose current or previous digest this is, through the digest indexes; the caller
+   * checks grace. Uncached, unlike authenticateToken: lookups are rare and want the full record.
+   */
+  findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null>;
   /** The token whose current or previous digest this is; the caller checks expiry and grace. The hot path. */
   authenticateToken(digest: Buffer): MaybePromise<TokenAuthRecord | null>;
   /** Raises last_used_at to the given values (never lowers it). */

@@ -8,6 +8,7 @@ import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, 
 import type { Clock } from './clock';
 import { newId, type Digester } from './digest';
 import { errors } from './errors';
+import { hasValidTokenShape } from './fastToken';
 import type { LastUsedTracker } from './lastUsed';
 import type { ReplayCache } from './replayCache';
 import type { IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
@@ -20,6 +21,8 @@ const DAY_MS = 86_400_000;
 const TOKEN_ID = /^tok_[0-9A-Za-z]{16}$/;
 /** Every character a token name may hold (validateTokenName), for searches. */
 const NAME_CHARACTERS = /^[a-z0-9-]*$/;
+/** Every mask a hub gives or gave (maskCandidates): anything else matches no token and is answered without a query. */
+const MASKED_KEY = /^thub_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$/;
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600_000;
 
 /** The sentence for an invalid_<field> error, using the shared validators where they apply. */
@@ -39,6 +42,11 @@ export function fieldMessage(field: string, value: unknown): string {
       return 'This cursor is not one the hub gave out; list again without it.';
     case 'search':
       return `Give search as text of at most ${API_LIMITS.nameMaxLength} characters.`;
+    case 'maskedKey':
+      return `Give maskedKey as a token's masked key, such as thub_Ab12…x7Qa, of at most ${API_LIMITS.maskedKeyMaxLength} characters.`;
+    case 'secret':
+      // Never echo the value: it may be a live secret.
+      return 'Give secret as the text of a Token Hub access token (thub_…).';
     case 'Idempotency-Key':
       return `Send an Idempotency-Key of 1 to ${API_LIMITS.idempotencyKeyMaxLength} printable ASCII characters.`;
     default:
@@ -107,7 +115,10 @@ export class TokenService {
     return this.toApi(record);
   }
 
-  async list(workspace: WorkspaceRecord, query: { limit: number; cursor?: string; search?: string }): Promise<TokenPage> {
+  async list(
+    workspace: WorkspaceRecord,
+    query: { limit: number; cursor?: string; search?: string; maskedKey?: string },
+  ): Promise<TokenPage> {
     let after: { createdAt: number; id: string } | undefined;
     if (query.cursor !== undefined && query.cursor !== '') {
       after = decodeCursor(query.cursor) ?? undefined;
@@ -117,12 +128,28 @@ export class TokenService {
     // A character no name can hold matches nothing: answered without the database (PostgreSQL cannot even compare
     // text holding U+0000).
     if (search !== undefined && !NAME_CHARACTERS.test(search)) return { data: [], nextCursor: null };
-    const rows = await this.store.listTokens(workspace.id, { limit: query.limit + 1, after, search });
+    const maskedKey = query.maskedKey ? query.maskedKey : undefined;
+    if (maskedKey !== undefined && !MASKED_KEY.test(maskedKey)) return { data: [], nextCursor: null };
+    const rows = await this.store.listTokens(workspace.id, { limit: query.limit + 1, after, search, maskedKey });
     const page = rows.slice(0, query.limit);
     return {
       data: page.map((record) => this.toApi(record)),
       nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
     };
+  }
+
+  /**
+   * The token of the workspace that the secret authenticates as, by its digest through the digest indexes (as
+   * authentication finds it; the secret itself is compared with nothing). An expired token's secret counts, and so
+   * does a rotated-out one within its grace period; anything else, another workspace's secret included, is 404.
+   */
+  async lookup(workspace: WorkspaceRecord, secret: string): Promise<Token> {
+    const notFound = () => errors.notFound('This workspace has no token with that secret.');
+    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) throw notFound();
+    const found = await this.store.findTokenByDigest(workspace.id, this.digest(secret));
+    if (!found) throw notFound();
+    if (!found.current && (found.previousExpiresAt === null || found.previousExpiresAt <= this.now())) throw notFound();
+    return this.toApi(found.token);
   }
 
   async create(

@@ -6,7 +6,7 @@
 // honoured only through that variable): no test waits for a real minute, and nothing is written behind the hub's back.
 import assert from 'assert';
 import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
-import { generateToken, isValidToken, maskToken } from '../../src/core/token';
+import { generateToken, isValidToken, maskCandidates, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';
 
@@ -563,6 +563,153 @@ export function contractSuite(label: string, database: ContractDatabase): void {
         }
         assert.strictEqual((await api.post(`/v1/tokens/${token.id}/rotate`, { graceSeconds: 86400 })).status, 201);
         assert.strictEqual((await api.post(`/v1/tokens/${token.id}/rotate`, { graceSeconds: 0 })).status, 201);
+      });
+    });
+
+    describe('lookup by secret (POST /v1/tokens/lookup)', () => {
+      const lookup = (secret: unknown, key = acme.accountKey, base = hub.url) =>
+        call<Token>(base, 'POST', '/v1/tokens/lookup', { key, json: { secret } });
+
+      it('answers 200 with the token a current secret authenticates as, as GET shows it', async () => {
+        const { token, secret } = await create({ name: uniqueName('found'), endpoints: ['chat-completions', 'embeddings'] });
+        const res = await lookup(secret);
+        assert.strictEqual(res.status, 200, res.text);
+        assert.deepStrictEqual(res.body, token);
+        assert.deepStrictEqual(res.body, (await api.get<Token>(`/v1/tokens/${token.id}`)).body);
+        assert.ok(!res.text.includes(secret.slice(5, -4)), 'the answer never holds the secret');
+      });
+
+      it('is its own route, not GET or DELETE /v1/tokens/{id} with id "lookup"', async () => {
+        expectError(await api.get('/v1/tokens/lookup'), 404, 'not_found');
+        expectError(await api.del('/v1/tokens/lookup'), 404, 'not_found');
+        const { token, secret } = await create();
+        assert.strictEqual((await lookup(secret)).body.id, token.id);
+      });
+
+      it("another workspace's secret is 404, in both directions", async () => {
+        const ours = await create();
+        const theirs = await create({}, globex.accountKey);
+        expectError(await lookup(theirs.secret), 404, 'not_found');
+        expectError(await lookup(ours.secret, globex.accountKey), 404, 'not_found');
+        assert.strictEqual((await lookup(theirs.secret, globex.accountKey)).body.id, theirs.token.id);
+      });
+
+      it("junk, malformed secrets, account keys and secrets never issued are 404, never echoed", async () => {
+        const { secret } = await create();
+        const flipped = secret.slice(0, 30) + (secret[30] === 'a' ? 'b' : 'a') + secret.slice(31);
+        const junk = ['', 'nonsense', secret.slice(0, -1), `${secret} `, flipped, secret.toUpperCase(), generateToken('thub_'), acme.accountKey, 'thub_\u0000', 'x'.repeat(10_000)];
+        for (const candidate of junk) {
+          const res = await lookup(candidate);
+          expectError(res, 404, 'not_found');
+          if (candidate.length > 8) assert.ok(!res.text.includes(candidate.slice(5, -4)), 'the answer never echoes the secret');
+        }
+      });
+
+      it('a body without a text secret is 422 invalid_secret; one that is no JSON object is 400', async () => {
+        for (const json of [{}, { secret: 42 }, { secret: null }, { secret: ['thub_'] }, { token: 'thub_' }]) {
+          const error = expectError(await api.post('/v1/tokens/lookup', json), 422, 'invalid_secret', 'secret');
+          assert.doesNotMatch(error.message, /42/);
+        }
+        expectError(await api.post('/v1/tokens/lookup', ['thub_']), 400, 'bad_request');
+        expectError(await call(hub.url, 'POST', '/v1/tokens/lookup', { key: acme.accountKey, body: '{"secret":', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+        expectError(await call(hub.url, 'POST', '/v1/tokens/lookup', { key: acme.accountKey }), 400, 'bad_request');
+      });
+
+      it('needs an account key: none, or an access token, is 401', async () => {
+        const { secret } = await create();
+        expectError(await call(hub.url, 'POST', '/v1/tokens/lookup', { json: { secret } }), 401, 'unauthorized');
+        expectError(await lookup(secret, secret), 401, 'unauthorized');
+      });
+
+      it("an expired token's secret is still found (it still lists)", async () => {
+        const expiresAt = new Date(Date.now() + 2 * 60_000).toISOString();
+        const { token, secret } = await create({ name: uniqueName('expired'), expiresAt });
+        // Ten minutes later (the clock of the second hub on the same database):
+        expectError(await client(ahead.url).invoke('chat-completions', secret), 401, 'unauthorized');
+        const res = await lookup(secret, acme.accountKey, ahead.url);
+        assert.strictEqual(res.status, 200, res.text);
+        assert.strictEqual(res.body.id, token.id);
+        assert.strictEqual(res.body.expiresAt, expiresAt);
+      });
+
+      it('a rotated-out secret is found within its grace period, not after it, and not without grace', async () => {
+        const { token, secret } = await create();
+        const rotated = await api.post<TokenWithSecret>(`/v1/tokens/${token.id}/rotate`, { graceSeconds: 300 });
+        assert.strictEqual(rotated.status, 201);
+        const inGrace = await lookup(secret);
+        assert.strictEqual(inGrace.status, 200, inGrace.text);
+        assert.deepStrictEqual(inGrace.body, rotated.body.token, 'the token as it is now, with its new mask');
+        assert.strictEqual((await lookup(rotated.body.secret)).body.id, token.id);
+        // Ten minutes later the grace (5 minutes) is over:
+        expectError(await lookup(secret, acme.accountKey, ahead.url), 404, 'not_found');
+        assert.strictEqual((await lookup(rotated.body.secret, acme.accountKey, ahead.url)).status, 200);
+
+        const again = await api.post<TokenWithSecret>(`/v1/tokens/${token.id}/rotate`, {});
+        expectError(await lookup(rotated.body.secret), 404, 'not_found');
+        assert.strictEqual((await lookup(again.body.secret)).body.id, token.id);
+      });
+
+      it("a deleted token's secret is 404", async () => {
+        const { token, secret } = await create();
+        assert.strictEqual((await lookup(secret)).status, 200);
+        assert.strictEqual((await api.del(`/v1/tokens/${token.id}`)).status, 204);
+        expectError(await lookup(secret), 404, 'not_found');
+        expectError(await lookup(secret, acme.accountKey, ahead.url), 404, 'not_found');
+      });
+
+      it('is no use of the token: lastUsedAt stays null', async () => {
+        const { token, secret } = await create();
+        assert.strictEqual((await lookup(secret)).body.lastUsedAt, null);
+        await sleep(200);
+        assert.strictEqual((await api.get<Token>(`/v1/tokens/${token.id}`)).body.lastUsedAt, null);
+      });
+    });
+
+    describe('listing by masked key (GET /v1/tokens?maskedKey=)', () => {
+      const byMask = (mask: string, extra = '', key = acme.accountKey) =>
+        api.get<TokenPage>(`/v1/tokens?maskedKey=${encodeURIComponent(mask)}${extra}`, { key });
+
+      it('keeps only the tokens with exactly that mask, in this workspace only', async () => {
+        const first = await create({ name: uniqueName('mask') });
+        await create({ name: uniqueName('mask') });
+        const res = await byMask(first.token.maskedKey);
+        assert.strictEqual(res.status, 200, res.text);
+        assert.deepStrictEqual(res.body, { data: [first.token], nextCursor: null });
+        assert.deepStrictEqual((await byMask(first.token.maskedKey, '', globex.accountKey)).body.data, []);
+        // Another mask form of the same secret, or a near miss, is another mask.
+        const [current, other] = maskCandidates(first.secret);
+        assert.strictEqual(current, first.token.maskedKey);
+        for (const near of [other, first.token.maskedKey.toLowerCase(), first.token.maskedKey.replace('…', '...'), first.token.maskedKey.slice(0, -1)]) {
+          if (near === undefined || near === first.token.maskedKey) continue;
+          assert.deepStrictEqual((await byMask(near)).body.data, [], near);
+        }
+      });
+
+      it('follows rotation, and combines with search, limit and cursor', async () => {
+        const name = uniqueName('maskrot');
+        const { token } = await create({ name });
+        const rotated = await api.post<TokenWithSecret>(`/v1/tokens/${token.id}/rotate`, {});
+        assert.deepStrictEqual((await byMask(token.maskedKey)).body.data, []);
+        assert.deepStrictEqual((await byMask(rotated.body.token.maskedKey)).body.data.map((t) => t.id), [token.id]);
+        assert.deepStrictEqual((await byMask(rotated.body.token.maskedKey, `&search=${name}`)).body.data.map((t) => t.id), [token.id]);
+        assert.deepStrictEqual((await byMask(rotated.body.token.maskedKey, '&search=nothing-like-it')).body.data, []);
+        const limited = await byMask(rotated.body.token.maskedKey, '&limit=1');
+        assert.strictEqual(limited.body.data.length, 1);
+        assert.strictEqual(limited.body.nextCursor, null);
+        const cursor = Buffer.from(`${Date.parse(token.createdAt) + 1}:tok_zzzzzzzzzzzzzzzz`).toString('base64url');
+        assert.deepStrictEqual((await byMask(rotated.body.token.maskedKey, `&cursor=${cursor}`)).body.data.map((t) => t.id), [token.id]);
+      });
+
+      it('a mask no hub makes matches nothing; one over 64 characters is 422 invalid_masked_key', async () => {
+        for (const mask of ['%', '_', 'thub_', 'thub_\u0000…abcd', 'thak_Ab12…x7Qa', '…']) {
+          const res = await byMask(mask);
+          assert.strictEqual(res.status, 200, `${mask}: ${res.text}`);
+          assert.deepStrictEqual(res.body.data, [], mask);
+        }
+        expectError(await byMask('x'.repeat(65)), 422, 'invalid_masked_key', 'maskedKey');
+        const all = await api.get<TokenPage>('/v1/tokens?maskedKey=');
+        assert.strictEqual(all.status, 200);
+        assert.ok(all.body.data.length > 1, 'an empty maskedKey filters nothing');
       });
     });
 

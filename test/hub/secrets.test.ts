@@ -53,6 +53,15 @@ async function exercise(hub: HubProcess): Promise<string[]> {
   await call(hub.url, 'POST', '/v1/tokens', { key: accountKey, body: `{"name": "${misplaced}"`, headers: { 'content-type': 'application/json' } });
   await call(hub.url, 'GET', '/v1/workspace', { key: misplaced });
   await call(hub.url, 'POST', '/v1/endpoints/chat-completions/invoke', { key: accountKey, headers: { 'x-api-key': misplaced } });
+  // Lookups by secret: found, in grace, never issued, in a rule-breaking or broken body, and with a mask filter.
+  const unknown = generateToken('thub_');
+  secrets.push(unknown);
+  for (const secret of [misplaced, created.body.secret, unknown]) {
+    assert.notStrictEqual((await api.post('/v1/tokens/lookup', { secret })).status, 500);
+  }
+  await api.post('/v1/tokens/lookup', { secret: [misplaced] });
+  await call(hub.url, 'POST', '/v1/tokens/lookup', { key: accountKey, body: `{"secret": "${misplaced}"`, headers: { 'content-type': 'application/json' } });
+  await call(hub.url, 'GET', `/v1/tokens?maskedKey=${misplaced}`, { key: accountKey });
   return secrets;
 }
 

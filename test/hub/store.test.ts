@@ -1,9 +1,11 @@
 // One contract suite for the Store interface, run against both implementations: SqliteStore and PostgresStore.
 import assert from 'assert';
+import Database from 'better-sqlite3';
 import { createHash } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import pg from 'pg';
 import { newId } from '../../src/hub/digest';
 import type { NewToken, Store } from '../../src/hub/store';
 import { PostgresStore } from '../../src/hub/stores/postgres';
@@ -182,6 +184,49 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
       assert.strictEqual((await store.rotateToken(other, t.id, digestOf('y'), 'm', null)).kind, 'not_found');
     });
 
+    it('findTokenByDigest: current and previous secrets of this workspace only, through the digest', async () => {
+      const t = token({ endpoints: ['a', 'b'], expiresAt: 9_000_000, maskedKey: 'thub_find…0001' });
+      const created = await store.createToken(t);
+      assert.strictEqual(created.kind, 'created');
+      const record = created.kind === 'created' ? created.token : undefined;
+      assert.deepStrictEqual(await store.findTokenByDigest(ws, t.digest), { token: record, current: true, previousExpiresAt: null });
+      assert.strictEqual(await store.findTokenByDigest(other, t.digest), null, "another workspace's token");
+      assert.strictEqual(await store.findTokenByDigest(ws, digestOf('never issued')), null);
+      const d1 = digestOf(`find1-${t.id}`);
+      await store.rotateToken(ws, t.id, d1, 'thub_find…0002', 7_000);
+      const previous = await store.findTokenByDigest(ws, t.digest);
+      assert.strictEqual(previous?.current, false);
+      assert.strictEqual(previous?.previousExpiresAt, 7_000);
+      assert.strictEqual(previous?.token.maskedKey, 'thub_find…0002', 'the token as it is now');
+      assert.strictEqual((await store.findTokenByDigest(ws, d1))?.current, true);
+      await store.rotateToken(ws, t.id, digestOf(`find2-${t.id}`), 'thub_find…0003', null);
+      assert.strictEqual(await store.findTokenByDigest(ws, t.digest), null, 'a dropped previous secret');
+      assert.strictEqual(await store.findTokenByDigest(ws, d1), null, 'rotated out without grace');
+      await store.deleteToken(ws, t.id);
+      assert.strictEqual(await store.findTokenByDigest(ws, digestOf(`find2-${t.id}`)), null, 'deleted');
+    });
+
+    it('listTokens by masked key: exact, per workspace, with search and keyset', async () => {
+      const list = (await store.ensureWorkspace('masks', newId('ws_'), undefined, 1)).workspace.id;
+      const mask = 'thub_Mask…AAAA';
+      const tokens = [
+        token({ workspaceId: list, name: 'm-one', maskedKey: mask, createdAt: 7000 }),
+        token({ workspaceId: list, name: 'm-two', maskedKey: mask, createdAt: 7001 }),
+        token({ workspaceId: list, name: 'other', maskedKey: 'thub_Mask…AAAB', createdAt: 7002 }),
+        token({ workspaceId: other, name: 'm-elsewhere', maskedKey: mask, createdAt: 7003 }),
+      ];
+      for (const t of tokens) await store.createToken(t);
+      const names = async (query: Partial<Parameters<Store['listTokens']>[1]>) =>
+        (await store.listTokens(list, { limit: 10, ...query })).map((t) => t.name);
+      assert.deepStrictEqual(await names({ maskedKey: mask }), ['m-two', 'm-one']);
+      assert.deepStrictEqual(await names({ maskedKey: 'thub_Mask…AAAB' }), ['other']);
+      assert.deepStrictEqual(await names({ maskedKey: 'thub_mask…aaaa' }), [], 'exact, case included');
+      assert.deepStrictEqual(await names({ maskedKey: mask, search: 'two' }), ['m-two']);
+      assert.deepStrictEqual(await names({ maskedKey: mask, limit: 1 }), ['m-two']);
+      assert.deepStrictEqual(await names({ maskedKey: mask, after: { createdAt: 7001, id: tokens[1].id } }), ['m-one']);
+      assert.deepStrictEqual(await names({ maskedKey: mask, search: 'two', after: { createdAt: 7001, id: tokens[1].id } }), []);
+    });
+
     it('last use is raised, never lowered', async () => {
       const t = token();
       await store.createToken(t);
@@ -238,6 +283,54 @@ describe('stores', () => {
   after(async () => {
     await cluster?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A database made before migration 2 gets the masked-key index on its next start, and listing by mask uses it.
+  describe('migration 2: the (workspace, masked key) index', () => {
+    const MASK_QUERY = 'SELECT id FROM tokens WHERE workspace_id = $1 AND masked_key = $2 ORDER BY created_at DESC, id DESC LIMIT $3';
+
+    it('SQLite: added to an existing database, and used', async () => {
+      const file = path.join(dir, 'migrate-2.db');
+      const first = new SqliteStore(file);
+      await first.migrate();
+      await first.close();
+      // Back to the schema of version 1, as a database of the previous release has it.
+      const raw = new Database(file);
+      raw.exec('DROP INDEX tokens_workspace_masked; DELETE FROM schema_migrations WHERE version = 2');
+      raw.close();
+      const upgraded = new SqliteStore(file);
+      await upgraded.migrate();
+      await upgraded.close();
+      const db = new Database(file, { readonly: true });
+      try {
+        assert.deepStrictEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2]);
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${MASK_QUERY.replace(/\$\d/g, '?')}`).all('ws', 'thub_Mask…AAAA', 10) as Array<{ detail: string }>;
+        assert.match(plan.map((r) => r.detail).join('\n'), /USING (COVERING )?INDEX tokens_workspace_masked \(workspace_id=\? AND masked_key=\?\)/);
+      } finally {
+        db.close();
+      }
+    });
+
+    it('PostgreSQL: added to an existing database, and usable by the query', async () => {
+      const dbUrl = await cluster.createDatabase('migrate2');
+      const first = new PostgresStore(dbUrl);
+      await first.migrate();
+      const raw = new pg.Client({ connectionString: dbUrl });
+      await raw.connect();
+      try {
+        await raw.query('DROP INDEX tokens_workspace_masked');
+        await raw.query('DELETE FROM schema_migrations WHERE version = 2');
+        await first.migrate();
+        assert.deepStrictEqual((await raw.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version), [1, 2]);
+        // On a tiny table the planner prefers a scan; forbidding scans shows the index serves the query.
+        await raw.query('SET enable_seqscan = off');
+        const plan = await raw.query(`EXPLAIN ${MASK_QUERY}`, ['ws', 'thub_Mask…AAAA', 10]);
+        assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index (Only )?Scan using tokens_workspace_masked/);
+      } finally {
+        await raw.end();
+        await first.close();
+      }
+    });
   });
 
   storeSuite('SQLite', async () => new SqliteStore(path.join(dir, 'sub', 'store.db')), async () => new SqliteStore(path.join(dir, 'sub', 'store.db')));

@@ -11,6 +11,7 @@ import {
   crc32,
   generateToken,
   isValidToken,
+  maskCandidates,
   maskToken,
   parseToken,
   toBase62,
@@ -115,6 +116,36 @@ describe('token format', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('maskCandidates gives both mask forms of a secret: the one the hub makes today first, then the contract\'s', () => {
+    // A fixed secret, so the expected strings are written out rather than recomputed by the same code.
+    const random = 'Ab12' + 'x'.repeat(35) + 'Wxyz';
+    const secret = ACCESS_TOKEN_PREFIX + random + checksumOf(ACCESS_TOKEN_PREFIX + random);
+    const checksum = secret.slice(-6);
+    assert.deepStrictEqual(maskCandidates(secret), ['thub_Ab12…Wxyz', `thub_Ab12…${checksum.slice(-4)}`]);
+    assert.strictEqual(maskCandidates(secret)[0], maskToken(secret));
+  });
+
+  it('property: maskCandidates are distinct, include maskToken, and never show the middle of the secret', () => {
+    fc.assert(
+      fc.property(tokenArb, (token) => {
+        const parsed = parseToken(token)!;
+        const candidates = maskCandidates(token);
+        assert.strictEqual(new Set(candidates).size, candidates.length);
+        assert.ok(candidates.includes(maskToken(token)));
+        assert.ok(candidates.includes(`${parsed.prefix}${parsed.random.slice(0, 4)}…${token.slice(-4)}`));
+        assert.ok(candidates.length === 1 || candidates.length === 2);
+        for (const mask of candidates) assert.ok(!mask.includes(parsed.random.slice(4, -4)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('maskCandidates of anything that is not a well-formed token is empty', () => {
+    assert.deepStrictEqual(maskCandidates('thub_notatoken'), []);
+    assert.deepStrictEqual(maskCandidates(''), []);
+    assert.deepStrictEqual(maskCandidates(generateToken(ACCESS_TOKEN_PREFIX).slice(0, -1) + '!'), []);
   });
 
   it('masks unrecognised input without echoing it', () => {

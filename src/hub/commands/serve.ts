@@ -17,6 +17,8 @@ Options:
   --log-level LEVEL            fatal, error, warn, info, debug, trace or silent (default info)
   --auth-failure-limit N       failed authentications per address per window before 429 (default 20)
   --auth-failure-window SECS   length of that window in seconds (default 60)
+  --lookup-burst N             token lookups (POST /v1/tokens/lookup) one account key may make at once (default 500)
+  --lookups-per-second N       lookups per second per account key after that burst (default 5)
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -32,6 +34,8 @@ export const serve: Command = {
       'log-level': { type: 'string', default: 'info' },
       'auth-failure-limit': { type: 'string' },
       'auth-failure-window': { type: 'string' },
+      'lookup-burst': { type: 'string' },
+      'lookups-per-second': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -43,6 +47,8 @@ export const serve: Command = {
     if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, not "${level}".`);
     const authFailureLimit = intOption('auth-failure-limit', values['auth-failure-limit'], 1, 1_000_000);
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
+    const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
+    const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
     const host = values.host!;
 
     const logger = pino(loggerOptions(level));
@@ -59,6 +65,8 @@ export const serve: Command = {
       logger,
       authFailureLimit,
       authFailureWindowSeconds,
+      lookupBurst,
+      lookupsPerSecond,
     });
     let address: string;
     try {

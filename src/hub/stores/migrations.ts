@@ -78,6 +78,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
     ],
   },
+  {
+    version: 2,
+    description: 'index tokens by (workspace, masked key) for GET /v1/tokens?maskedKey=',
+    statements: () => [`CREATE INDEX tokens_workspace_masked ON tokens (workspace_id, masked_key, created_at DESC, id DESC)`],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -17,6 +17,7 @@ import {
   type RotateResult,
   type Store,
   type TokenAuthRecord,
+  type TokenBySecret,
   type TokenRecord,
   type WorkspaceRecord,
 } from '../store';
@@ -347,6 +348,10 @@ export class PostgresStore implements Store {
       values.push(`%${escapeLike(query.search)}%`);
       sql += ` AND name LIKE $${values.length} ESCAPE '\\'`;
     }
+    if (query.maskedKey) {
+      values.push(query.maskedKey);
+      sql += ` AND masked_key = $${values.length}`;
+    }
     values.push(query.limit);
     sql += ` ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
     return (await this.query(sql, values)).map(tokenFrom);
@@ -381,6 +386,17 @@ export class PostgresStore implements Store {
     });
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
     return outcome;
+  }
+
+  async findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null> {
+    const rows = await this.query(
+      `SELECT ${TOKEN_COLUMNS}, digest = $1 AS current, prev_expires_at FROM tokens
+         WHERE (digest = $1 OR prev_digest = $1) AND workspace_id = $2`,
+      [digest, workspaceId],
+      'token_by_digest',
+    );
+    const row = rows[0];
+    return row ? { token: tokenFrom(row), current: row.current, previousExpiresAt: row.prev_expires_at ?? null } : null;
   }
 
   /**

@@ -15,6 +15,7 @@ import type {
   RotateResult,
   Store,
   TokenAuthRecord,
+  TokenBySecret,
   TokenRecord,
   WorkspaceRecord,
 } from '../store';
@@ -79,6 +80,10 @@ function idempotencyFrom(row: Row): IdempotencyRecord {
 }
 
 const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
+/** The filters of a token listing, as bits of the index of its prepared statement. */
+const LIST_SEARCH = 1;
+const LIST_AFTER = 2;
+const LIST_MASKED = 4;
 
 class NameTaken extends Error {}
 
@@ -146,11 +151,13 @@ export class SqliteStore implements Store {
 
   private prepare() {
     const db = this.db;
-    const list = (after: boolean, search: boolean) =>
+    // One statement per combination of filters, indexed by listVariant().
+    const list = (variant: number) =>
       db.prepare(
         `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ?` +
-          (after ? ' AND (created_at, id) < (?, ?)' : '') +
-          (search ? " AND name LIKE ? ESCAPE '\\'" : '') +
+          (variant & LIST_AFTER ? ' AND (created_at, id) < (?, ?)' : '') +
+          (variant & LIST_SEARCH ? " AND name LIKE ? ESCAPE '\\'" : '') +
+          (variant & LIST_MASKED ? ' AND masked_key = ?' : '') +
           ' ORDER BY created_at DESC, id DESC LIMIT ?',
       );
     return {
@@ -184,7 +191,7 @@ export class SqliteStore implements Store {
         'INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       token: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = ? AND id = ?`),
-      list: [list(false, false), list(false, true), list(true, false), list(true, true)],
+      list: Array.from({ length: (LIST_SEARCH | LIST_AFTER | LIST_MASKED) + 1 }, (_, variant) => list(variant)),
       deleteToken: db.prepare('DELETE FROM tokens WHERE workspace_id = ? AND id = ?'),
       rotateToken: db.prepare(
         'UPDATE tokens SET prev_digest = CASE WHEN ? IS NULL THEN NULL ELSE digest END, prev_expires_at = ?, digest = ?, masked_key = ? WHERE workspace_id = ? AND id = ?',
@@ -192,6 +199,9 @@ export class SqliteStore implements Store {
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       authToken: db.prepare(
         'SELECT id, workspace_id, endpoints, expires_at, digest = ? AS current, prev_expires_at FROM tokens WHERE digest = ? OR prev_digest = ?',
+      ),
+      tokenByDigest: db.prepare(
+        `SELECT ${TOKEN_COLUMNS}, digest = ? AS current, prev_expires_at FROM tokens WHERE (digest = ? OR prev_digest = ?) AND workspace_id = ?`,
       ),
       touch: db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)'),
       idempotency: db.prepare('SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?'),
@@ -357,8 +367,10 @@ export class SqliteStore implements Store {
       const params: unknown[] = [workspaceId];
       if (query.after) params.push(query.after.createdAt, query.after.id);
       if (query.search) params.push(`%${escapeLike(query.search)}%`);
+      if (query.maskedKey) params.push(query.maskedKey);
       params.push(query.limit);
-      const statement = this.s.list[(query.after ? 2 : 0) + (query.search ? 1 : 0)];
+      const statement =
+        this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
       return (statement.all(...params) as Row[]).map(tokenFrom);
     });
   }
@@ -393,6 +405,14 @@ export class SqliteStore implements Store {
         })
         .immediate(),
     );
+  }
+
+  async findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null> {
+    return guard(() => {
+      const row = this.s.tokenByDigest.get(digest, digest, digest, workspaceId) as Row | undefined;
+      if (!row) return null;
+      return { token: tokenFrom(row), current: row.current === 1, previousExpiresAt: (row.prev_expires_at as number | null) ?? null };
+    });
   }
 
   authenticateToken(digest: Buffer): TokenAuthRecord | null {
