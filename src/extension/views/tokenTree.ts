@@ -12,7 +12,7 @@ export type TreeNode =
   | { kind: 'token'; connection: Connection; token: Token }
   | { kind: 'endpoint'; connection: Connection; token: Token; endpointId: string }
   | { kind: 'loadMore'; connection: Connection; loadedCount: number }
-  | { kind: 'message'; connection: Connection; text: string; tooltip?: string; action: 'retry' | 'signIn' | 'create' | 'none' };
+  | { kind: 'message'; connection: Connection; text: string; hint?: string; tooltip?: string; action: 'retry' | 'signIn' | 'create' | 'none' };
 
 /** The state the welcome views key on (`tokenHub.state`); `empty`: signed in, and no workspace has a token. */
 export type ViewState = 'signedOut' | 'empty' | 'tokens';
@@ -88,6 +88,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.connection.id}/message`;
+        // Short enough for the default sidebar width: the sentence, then what a click does; the whole story in the tooltip.
+        item.description = node.hint;
         item.tooltip = node.tooltip ?? node.text;
         item.accessibilityInformation = { label: node.tooltip ?? node.text };
         item.iconPath = new vscode.ThemeIcon(MESSAGE_ICONS[node.action]);
@@ -117,12 +119,12 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private async connectionChildren(connection: Connection): Promise<TreeNode[]> {
     if (connection.status === 'signedOut') {
-      return [{ kind: 'message', connection, action: 'signIn', text: vscode.l10n.t('Signed out. Click to sign in again.'), tooltip: vscode.l10n.t('Signed out: the hub refused the account key. Click to sign in again.') }];
+      return [{ kind: 'message', connection, action: 'signIn', text: vscode.l10n.t('Signed out.'), hint: vscode.l10n.t('Sign In'), tooltip: vscode.l10n.t('Signed out: the hub refused the account key. Click to sign in again.') }];
     }
     const list = await this.lists.ensureLoaded(connection);
     if (list.error) {
-      const text = list.error.isUnreachable ? vscode.l10n.t('Cannot reach the hub. Click to retry.') : vscode.l10n.t('The hub refused the list. Click to retry.');
-      return [{ kind: 'message', connection, action: 'retry', text, tooltip: vscode.l10n.t('{0} Click to retry.', list.error.message) }];
+      const text = list.error.isUnreachable ? vscode.l10n.t('Cannot reach the hub.') : vscode.l10n.t('The hub refused the list.');
+      return [{ kind: 'message', connection, action: 'retry', text, hint: vscode.l10n.t('Retry'), tooltip: vscode.l10n.t('{0} Click to retry.', list.error.message) }];
     }
     if (list.tokens.length === 0) {
       if (this.lists.filter) return [{ kind: 'message', connection, action: 'none', text: vscode.l10n.t('No token name contains "{0}".', this.lists.filter) }];
@@ -130,7 +132,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         kind: 'message',
         connection,
         action: 'create',
-        text: vscode.l10n.t('No access tokens yet. Click to create one.'),
+        text: vscode.l10n.t('No tokens yet.'),
+        hint: vscode.l10n.t('Create one'),
         tooltip: vscode.l10n.t('The workspace "{0}" has no access tokens yet. Click to create one.', connection.workspaceName),
       }];
     }

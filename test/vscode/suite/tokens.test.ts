@@ -133,7 +133,8 @@ describe('Token Hub against a real hub', function () {
     assert.equal(api.services.tree.state, 'empty');
     const [empty] = await api.services.tree.getChildren(root);
     const emptyItem = api.services.tree.getTreeItem(empty);
-    assert.equal(emptyItem.label, 'No access tokens yet. Click to create one.');
+    assert.equal(emptyItem.label, 'No tokens yet.');
+    assert.equal(emptyItem.description, 'Create one');
     assert.equal(emptyItem.command?.command, 'tokenHub.createToken');
   });
 
@@ -406,7 +407,8 @@ describe('Token Hub against a real hub', function () {
     const [message] = await api.services.tree.getChildren(root);
     const item = api.services.tree.getTreeItem(message);
     assert.equal(item.contextValue, 'error');
-    assert.equal(item.label, 'Cannot reach the hub. Click to retry.');
+    assert.equal(item.label, 'Cannot reach the hub.');
+    assert.equal(item.description, 'Retry');
     assert.match(tooltipText(item), /Cannot reach the hub at .* \(connection refused\)\. .*Click to retry\./);
     assert.equal(item.command?.command, 'tokenHub.retry');
 
