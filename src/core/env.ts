@@ -497,20 +497,33 @@ function serialisations(value: string, eol: LineEnding): string[] {
   if (!hasCr && !value.includes("'")) out.push(`'${literal}'`);
   if (!value.includes('"') && !/\\[nr]/.test(value)) out.push(`"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`);
   if (!hasCr && !value.includes('`')) out.push(`\`${literal}\``);
+  // Last: unquoted though a POSIX shell sourcing the file would read it differently (a value holding all three
+  // quote characters has no quoted form), when dotenv still reads it back exactly: it takes an unquoted value up to
+  // a `#`, trimmed, and strips a pair of quotes only around the whole value.
+  if (out.length === 0 && readsBackUnquoted(value)) out.push(value);
   return out;
 }
 
+function readsBackUnquoted(value: string): boolean {
+  if (value === '' || /^['"`]/.test(value)) return false;
+  const line = `K=${value}\n`;
+  return parseEnv(line).K === value && parseEnv(line, { fast: true }).K === value;
+}
+
+/** Why no writing of the value reads back: what each quoting and the bare form trips on, in the value's own terms. */
 function explainUnrepresentable(value: string): string {
+  const backslashEscape = /\\[nr]/.test(value) ? 'the text \\n or \\r, which double quotes would turn into a line break' : undefined;
   if (value.includes('\r')) {
-    return (
-      'The value contains a carriage return, which dotenv keeps only inside double quotes, but it also contains a ' +
-      'double quote or a backslash followed by n or r, so no .env quoting would read back unchanged.'
-    );
+    const why = value.includes('"') ? 'a double quote' : backslashEscape;
+    return `The value contains a carriage return, which dotenv keeps only inside double quotes, and also ${why}, so no .env quoting would read it back unchanged; choose a value without one of them.`;
   }
-  return (
-    'The value contains single quotes, double quotes and backticks, and a line break or a backslash followed by ' +
-    'n or r, so no .env quoting would read back unchanged; choose a value without one of them.'
-  );
+  const bare: string[] = [];
+  if (/[\n\u2028\u2029]/.test(value)) bare.push('it spans lines');
+  if (value.includes('#')) bare.push('it contains #, which starts a comment');
+  if (/^['"`]/.test(value)) bare.push('it starts with a quote');
+  if (value !== value.trim()) bare.push('it starts or ends with white space');
+  const quoted = value.includes('"') ? 'single quotes, double quotes and backticks' : `single quotes and backticks, and ${backslashEscape}`;
+  return `The value contains ${quoted}, so no quoting reads it back, and it cannot stand unquoted because ${bare.join(' and ')}; choose a value without one of them.`;
 }
 
 function verificationError(name: string): EnvEditError {

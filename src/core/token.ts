@@ -76,24 +76,30 @@ export function isValidToken(candidate: string, prefix?: TokenPrefix): boolean {
   return parsed !== null && (prefix === undefined || parsed.prefix === prefix);
 }
 
-/** The mask the hub gives tokens today: prefix, first 4 and last 4 characters of the random part. */
+/**
+ * The mask: prefix, the first 4 characters of the random part, `…`, and the last 4 of the whole secret (checksum
+ * included), so that it can be matched by eye with the end of the secret in a file, as Stripe shows keys.
+ */
 export function maskToken(token: string): string {
   const parsed = parseToken(token);
-  if (parsed) return `${parsed.prefix}${parsed.random.slice(0, 4)}…${parsed.random.slice(-4)}`;
+  if (parsed) return `${parsed.prefix}${parsed.random.slice(0, 4)}…${token.slice(-4)}`;
   // Never echo an unrecognised secret back: show only its prefix shape.
   const prefix = token.startsWith(ACCESS_TOKEN_PREFIX) || token.startsWith(ACCOUNT_KEY_PREFIX) ? token.slice(0, 5) : '';
   return `${prefix}…`;
 }
 
+/** The mask of version 0.1's hubs (the last 4 of the random part): tokens made then keep it. */
+function firstFormMask(parsed: ParsedToken): string {
+  return `${parsed.prefix}${parsed.random.slice(0, 4)}…${parsed.random.slice(-4)}`;
+}
+
 /**
  * Every mask a hub may have given this secret, distinct, for finding its token by `GET /v1/tokens?maskedKey=`:
- * the form the hub makes today (maskToken) and the contract's newer form (first 4 of the random part, last 4 of the
- * whole secret, checksum included). Tokens keep the mask they were made with, so a client must try both.
- * Empty for anything that is not a well-formed token: it has no mask.
+ * today's (maskToken) and the first form, which tokens made by version 0.1's hubs keep (a mask is stored with its
+ * token and never recomputed). Empty for anything that is not a well-formed token: it has no mask.
  */
 export function maskCandidates(secret: string): string[] {
   const parsed = parseToken(secret);
   if (!parsed) return [];
-  const head = `${parsed.prefix}${parsed.random.slice(0, 4)}…`;
-  return [...new Set([head + parsed.random.slice(-4), head + secret.slice(-4)])];
+  return [...new Set([maskToken(secret), firstFormMask(parsed)])];
 }

@@ -12,11 +12,29 @@ export function validateTokenName(name: unknown): string | null {
     return `The name is ${name.length} characters long; use at most ${API_LIMITS.nameMaxLength}.`;
   }
   if (!NAME_PATTERN.test(name)) {
-    if (/[A-Z]/.test(name)) return 'Use lowercase letters only: the name allows a–z, digits and hyphens.';
-    if (name.startsWith('-') || name.endsWith('-')) return 'Start and end the name with a letter or digit, not a hyphen.';
-    return 'Use only lowercase letters, digits and hyphens in the name (no spaces or other characters).';
+    const refused = refusedNameCharacters(name);
+    if (refused) return `Use only lowercase letters, digits and hyphens in the name: ${refused}.`;
+    return 'Start and end the name with a letter or digit, not a hyphen.';
   }
   return null;
+}
+
+/** What in a name the pattern refuses, named so the person sees it: "M and T are capitals, and it has a space and !". */
+function refusedNameCharacters(name: string): string | undefined {
+  const capitals = [...new Set(name.match(/[A-Z]/g) ?? [])];
+  const spaces = /\s/.test(name);
+  const others = [...new Set([...name].filter((c) => !/[a-z0-9\-A-Z\s]/.test(c)))];
+  const parts: string[] = [];
+  if (capitals.length > 0) parts.push(`${listOf(capitals)} ${capitals.length === 1 ? 'is a capital letter' : 'are capital letters'} (use lowercase)`);
+  if (spaces) parts.push('it has a space (use a hyphen)');
+  if (others.length > 0) parts.push(`${listOf(others.map((c) => `"${c}"`))} ${others.length === 1 ? 'is' : 'are'} not allowed`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function listOf(items: string[]): string {
+  const shown = items.slice(0, 5);
+  const more = items.length > shown.length ? `, and ${items.length - shown.length} more` : '';
+  return shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}${more}`;
 }
 
 export function validateEndpointIds(endpoints: unknown, known?: ReadonlySet<string>): string | null {
@@ -66,6 +84,22 @@ export function parseIsoDate(text: string): number | null {
   const check = new Date(Date.UTC(Number(y), month - 1, day));
   if (check.getUTCMonth() !== month - 1) return null;
   return time;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * Why a day typed as YYYY-MM-DD is not one, or null when it is a day of the calendar. A text of the right shape that
+ * names no day (2026-02-30) is told so, not asked for the shape it already has.
+ */
+export function calendarDateProblem(text: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!match) return 'Enter a date as YYYY-MM-DD, for example 2026-12-31.';
+  const year = Number(match[1]), month = Number(match[2]), day = Number(match[3]);
+  if (month < 1 || month > 12) return `${text.trim()} is not a date: the month must be 01 to 12.`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `${text.trim()} does not exist: ${MONTHS[month - 1]} ${year} has ${days} days.`;
+  return null;
 }
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -2,11 +2,13 @@
 //   start                 the demo: a hub with a demo workspace, and VS Code with the extension connected to it
 //   install-code-server   install code-server (VS Code 1.100.3) into .vscode-test/code-server; fast when installed
 //   code-server [folder]  run that code-server on a free loopback port with the extension loaded from this repository
+//   user-readme [out]     write the Marketplace README (the marked parts of README.md) to dist/README.md
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { StartError, runStart } from './start';
+import { writeUserReadme } from './userReadme';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -29,6 +31,13 @@ const commands: Record<string, { summary: string; run: Command }> = {
       const started = Date.now();
       const install = ensureCodeServer({ force: args.includes('--force') });
       console.log(`code-server ${install.version} ready in ${install.installDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      return 0;
+    },
+  },
+  'user-readme': {
+    summary: 'write the Marketplace README (the parts of README.md marked for it) to dist/README.md',
+    run: async (args) => {
+      console.log(`wrote ${path.relative(process.cwd(), writeUserReadme(repoRoot(), args[0] && path.resolve(args[0])))}`);
       return 0;
     },
   },

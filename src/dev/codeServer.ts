@@ -344,6 +344,8 @@ export interface StartOptions {
   verbose?: boolean;
   /** How long to wait for code-server to answer HTTP (default 60 s). */
   startTimeoutMs?: number;
+  /** The port to try first (the demo's, so the browser keeps its storage for that origin); a free one after. */
+  preferredPort?: number;
   install?: CodeServerInstall;
   /** Workspace Trust on, the folder left untrusted (Restricted Mode); off by default. */
   restricted?: boolean;
@@ -360,6 +362,15 @@ export interface RunningCodeServer {
   process: ChildProcess;
   /** Kills code-server and every process it started, and removes the temporary folders. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** true when nothing listens on 127.0.0.1:port now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export async function freePort(): Promise<number> {
@@ -505,7 +516,7 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
+    const port = attempt === 1 && options.preferredPort && (await portIsFree(options.preferredPort)) ? options.preferredPort : await freePort();
     const url = `http://127.0.0.1:${port}`;
     const args = [
       install.entry,

@@ -4,10 +4,12 @@
 //    under .tokenhub/ in the repository (git-ignored), and the workspace `demo` with three endpoints: created on the
 //    first run, reused after. `tokenhub init` prints a new account key each run; it stays in this process's memory
 //    and in the environment of the VS Code it starts, never in a file or a log.
-// 2. A demo folder, .tokenhub/demo-folder/, with a harmless .env and a .gitignore that lists it (first run only).
+// 2. A demo folder, .tokenhub/demo-folder/: its own git repository (so the leak guard and "Add to .gitignore" have
+//    something to judge) with a harmless .env that its .gitignore lists and a committed app.js to paste a token into.
 // 3. VS Code with the extension loaded from this repository and TOKENHUB_URL / TOKENHUB_ACCOUNT_KEY set, so that it
 //    connects on its own: the desktop `code` when it is on PATH, otherwise code-server (installed on demand into
-//    .vscode-test/) whose workbench URL is printed for a browser.
+//    .vscode-test/) whose workbench URL is printed for a browser. code-server keeps its user data under .tokenhub/ and
+//    listens on the same port each run when it is free, so sign-ins, layout and sidebar width survive a restart.
 //
 // Ctrl+C stops what it started, and nothing else: code-server (with its process tree) and the hub (SIGTERM, so it
 // finishes requests in flight). A desktop VS Code window is the person's to close.
@@ -19,6 +21,7 @@ import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, killTree, repoRo
 export const DEMO_WORKSPACE = 'demo';
 export const DEMO_ENDPOINTS = ['chat-completions=Chat completions', 'embeddings=Embeddings', 'moderation=Moderation'];
 export const DEFAULT_HUB_PORT = 8787;
+export const DEFAULT_CODE_SERVER_PORT = 8788;
 
 const USAGE = `usage: node dist/dev.js start [--code-server] [--port N]
   --code-server   use code-server in a browser even when the desktop \`code\` is on PATH
@@ -56,6 +59,9 @@ export interface DemoPaths {
   db: string;
   hubLog: string;
   codeServerLog: string;
+  /** code-server's user-data and extensions folders, kept between runs. */
+  codeServerUserData: string;
+  codeServerExtensions: string;
   folder: string;
 }
 
@@ -67,6 +73,8 @@ export function demoPaths(repo = repoRoot()): DemoPaths {
     db: path.join(dataDir, 'hub.db'),
     hubLog: path.join(dataDir, 'hub.log'),
     codeServerLog: path.join(dataDir, 'code-server.log'),
+    codeServerUserData: path.join(dataDir, 'code-server', 'user-data'),
+    codeServerExtensions: path.join(dataDir, 'code-server', 'extensions'),
     folder: path.join(dataDir, 'demo-folder'),
   };
 }
@@ -78,13 +86,36 @@ APP_NAME=token-hub-demo
 LOG_LEVEL=info
 `;
 
-/** Creates the demo folder on the first run; later runs leave it (and whatever the person wrote in it) alone. */
-export function ensureDemoFolder(paths: DemoPaths): boolean {
-  if (fs.existsSync(paths.folder)) return false;
-  fs.mkdirSync(paths.folder, { recursive: true });
-  fs.writeFileSync(path.join(paths.folder, '.env'), DEMO_ENV, { mode: 0o600 });
-  fs.writeFileSync(path.join(paths.folder, '.gitignore'), '.env\n');
-  return true;
+const DEMO_APP = `// A file git tracks. Paste a Token Hub token into it (Copy Token on a token of the Token Hub view) and the leak
+// guard flags it in the Problems panel, with quick fixes: move it to .env, revoke it, or ignore it here.
+const token = process.env.TOKENHUB_TOKEN;
+console.log(token ? 'TOKENHUB_TOKEN is set.' : 'Insert a token into .env first: Insert into .env on a token of the Token Hub view.');
+`;
+
+/**
+ * Creates the demo folder on the first run, and makes it a git repository when it is none yet (folders of older
+ * runs); whatever the person wrote in it is left alone. Returns what it did, for the summary, or undefined.
+ */
+export function ensureDemoFolder(paths: DemoPaths): string | undefined {
+  const done: string[] = [];
+  if (!fs.existsSync(paths.folder)) {
+    fs.mkdirSync(paths.folder, { recursive: true });
+    fs.writeFileSync(path.join(paths.folder, '.env'), DEMO_ENV, { mode: 0o600 });
+    fs.writeFileSync(path.join(paths.folder, '.gitignore'), '.env\n');
+    fs.writeFileSync(path.join(paths.folder, 'app.js'), DEMO_APP);
+    done.push('created now, with a .env, a .gitignore and app.js');
+  }
+  if (!fs.existsSync(path.join(paths.folder, '.git'))) {
+    if (!fs.existsSync(path.join(paths.folder, 'app.js'))) fs.writeFileSync(path.join(paths.folder, 'app.js'), DEMO_APP);
+    const tracked = ['.gitignore', 'app.js'].filter((file) => fs.existsSync(path.join(paths.folder, file)));
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: paths.folder, encoding: 'utf8', timeout: 30_000 });
+    const identity = ['-c', 'user.name=Token Hub demo', '-c', 'user.email=demo@tokenhub.invalid', '-c', 'commit.gpgsign=false'];
+    const steps = [git('init', '-q'), git('add', '--', ...tracked), git(...identity, 'commit', '-q', '-m', 'The demo project of npm start')];
+    const failed = steps.find((step) => step.error || step.status !== 0);
+    if (failed) done.push(`not a git repository: git ${failed.error ? 'is not installed' : `failed (${String(failed.stderr).trim().split('\n')[0]})`}, so the leak guard cannot tell what git would commit`);
+    else done.push(`a git repository with ${tracked.join(' and ')} committed`);
+  }
+  return done.length > 0 ? done.join('; ') : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -234,7 +265,15 @@ async function startDemoCodeServer(paths: DemoPaths, env: Record<string, string>
     );
   }
   try {
-    return await startCodeServer({ folder: paths.folder, env, logFile: paths.codeServerLog, install });
+    return await startCodeServer({
+      folder: paths.folder,
+      env,
+      logFile: paths.codeServerLog,
+      install,
+      userDataDir: paths.codeServerUserData,
+      extensionsDir: paths.codeServerExtensions,
+      preferredPort: DEFAULT_CODE_SERVER_PORT,
+    });
   } catch (error) {
     const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new StartError(`code-server did not start: ${first} (see ${path.relative(process.cwd(), paths.codeServerLog)})`);
@@ -290,7 +329,7 @@ export async function runStart(argv: string[]): Promise<number> {
 
   try {
     fs.mkdirSync(paths.dataDir, { recursive: true });
-    const createdFolder = ensureDemoFolder(paths);
+    const folderNote = ensureDemoFolder(paths);
     const firstRun = !fs.existsSync(paths.db);
     const { workspaceId, accountKey } = initDemoWorkspace(paths);
     const started = await startDemoHub(paths, args.port);
@@ -306,7 +345,10 @@ export async function runStart(argv: string[]): Promise<number> {
       ...(started.note ? [`             note: ${started.note}`] : []),
       `  database   ${shown(paths.db)} (SQLite${firstRun ? ', created now' : ''})`,
       `  workspace  ${DEMO_WORKSPACE} (${workspaceId}): ${endpoints}; a new account key for this run, kept in memory only`,
-      `  folder     ${shown(paths.folder)}${createdFolder ? ' (created now, with a .env and a .gitignore)' : ''}`,
+      `  folder     ${shown(paths.folder)}${folderNote ? ` (${folderNote})` : ''}`,
+      // The key above lives in this process only: the CLI gets a key of its own.
+      `  CLI        node ${shown(path.join(paths.repo, 'dist', 'hub.js'))} account-key create --workspace ${DEMO_WORKSPACE} --db ${shown(paths.db)}   (prints a key),`,
+      `             then node ${shown(path.join(paths.repo, 'dist', 'hub.js'))} login --url ${hub.url}   (asks for it)`,
     ];
     const code = args.forceCodeServer ? undefined : which('code');
     if (code) {
@@ -328,7 +370,7 @@ export async function runStart(argv: string[]): Promise<number> {
       const url = workbenchUrl(server, { extensionDevelopmentPath: paths.repo });
       console.log(
         [
-          `             code-server ${server.url} (pid ${server.process.pid}; log ${shown(server.logFile)}; a fresh user-data folder)`,
+          `             code-server ${server.url} (pid ${server.process.pid}; log ${shown(server.logFile)}; user data kept in ${shown(paths.codeServerUserData)})`,
           '',
           'Open VS Code in your browser (the extension is loaded from this repository and connects to the hub on its own):',
           '',

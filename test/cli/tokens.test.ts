@@ -95,7 +95,8 @@ describe('tokenhub tokens', function () {
     it('checks name, endpoints and --expires locally, before any request (exit 2 even with no hub)', async () => {
       const nowhere = { TOKENHUB_URL: `http://127.0.0.1:${await freePort()}` };
       const cases: Array<[string[], RegExp]> = [
-        [['--name', 'Billing', '--endpoint', 'chat'], /Use lowercase letters only/],
+        [['--name', 'Billing', '--endpoint', 'chat'], /the name: B is a capital letter \(use lowercase\)\./],
+        [['--name', 'My Token!', '--endpoint', 'chat'], /M and T are capital letters \(use lowercase\); it has a space \(use a hyphen\); "!" is not allowed\./],
         [['--name=-x', '--endpoint', 'chat'], /Start and end the name with a letter or digit/],
         [['--name', '-x', '--endpoint', 'chat'], /--name needs a value; write --name=VALUE for a value that starts with "-"\./],
         [['--name', 'a'.repeat(65), '--endpoint', 'chat'], /use at most 64/],
@@ -103,7 +104,7 @@ describe('tokenhub tokens', function () {
         [['--name', 'ok', '--endpoint', 'chat', '--endpoint', 'chat'], /Each endpoint may be listed only once\./],
         [['--endpoint', 'chat'], /--name is required\./],
         [['--name', 'ok', '--endpoint', 'chat', '--expires', 'soon'], /--expires "soon": give days from now/],
-        [['--name', 'ok', '--endpoint', 'chat', '--expires', '2026-02-31'], /--expires "2026-02-31"/],
+        [['--name', 'ok', '--endpoint', 'chat', '--expires', '2026-02-31'], /--expires "2026-02-31": 2026-02-31 does not exist: February 2026 has 28 days\./],
         [['--name', 'ok', '--endpoint', 'chat', '--env-var', 'X'], /--env-var needs --dotenv FILE\./],
         [['--name', 'ok', '--endpoint', 'chat', '--replace'], /--replace needs --dotenv FILE\./],
       ];

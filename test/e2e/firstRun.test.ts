@@ -58,10 +58,11 @@ describe('e2e 1: first run', function () {
     await session.waitForNotification(`Signed in to "acme" at ${hub.url}.`);
   });
 
-  it('shows the empty workspace\'s welcome with Create', async () => {
-    await waitForText(session.welcome, /This workspace has no access tokens yet\./, 'the empty-state welcome');
-    await waitVisible(session.welcome.getByRole('button', { name: 'Create Access Token' }), 'the Create Access Token button');
-    await waitUntil('the signed-out welcome to be gone', async () => !/Sign In/.test(await session.welcome.first().innerText()));
+  it('shows the empty workspace under its root, with Create', async () => {
+    // The root names the workspace and the hub even without tokens; the row under it creates one.
+    await waitVisible(session.treeRows(/^acme/), 'the workspace row');
+    await session.waitForTreeRow(/No tokens yet\.\s*Create one/);
+    await waitUntil('the signed-out welcome to be gone', async () => (await session.welcome.count()) === 0 || !/Sign In/.test(await session.welcome.first().innerText()));
     // Signed in, the view's title offers Create (+) and Filter as well.
     await session.sidebar.hover();
     await waitVisible(session.viewAction('Create Access Token'), 'the Create Access Token action in the view title');

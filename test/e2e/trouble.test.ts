@@ -48,8 +48,9 @@ describe('e2e 5: the hub goes away and comes back', function () {
   it('says it cannot reach the hub after Refresh, with a Retry action', async () => {
     await hub.stop();
     await session.clickViewAction('Refresh');
-    const message = new RegExp(`Cannot reach the hub at ${escapeRegExp(hub.url)} \\(connection refused\\)\\.`);
-    const row = await session.waitForTreeRow(message);
+    // A short row that says what to do; the whole sentence is its accessible label (and tooltip).
+    const row = await session.waitForTreeRow(/Cannot reach the hub\.\s*Retry/);
+    assert.match(await row.getAttribute('aria-label') ?? '', new RegExp(`Cannot reach the hub at ${escapeRegExp(hub.url)} \\(connection refused\\)\\.`));
     for (const name of TOKENS) await waitGone(session.treeRows(name), `the row "${name}"`);
     // The row's inline action, shown while the pointer is over it.
     await row.hover();
@@ -65,7 +66,7 @@ describe('e2e 5: the hub goes away and comes back', function () {
     for (const name of TOKENS) await session.waitForTreeRow(name);
     await waitGone(session.treeRows(/Cannot reach the hub/), 'the error row');
     const descriptions = await session.treeRows(TOKENS[0]).locator('.label-description').allInnerTexts();
-    assert.match(descriptions.join(' '), /thub_\w{4}…\w{4} · never used/);
+    assert.match(descriptions.join(' '), /^never used$/);
     await waitForText(session.treeRows(/^acme/), /acme/);
     await session.screenshot('recovered');
   });

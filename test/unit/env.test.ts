@@ -309,7 +309,7 @@ describe('env: refusals', () => {
   });
 
   it('refuses values no quoting can hold, with a sentence and without echoing the value', () => {
-    for (const value of ["a'b\"c`d\ne", "a'b\"c`d\\n", 'cr\rand"quote', 'cr\rand\\n']) {
+    for (const value of ["a'b\"c`d\ne", "a'b\"c`d #x", "'a'b\"c`d", 'cr\rand"quote', 'cr\rand\\n']) {
       assert.throws(
         () => setEnvVariable('A=1\n', 'TOKEN', value),
         (error: unknown) =>
@@ -319,6 +319,32 @@ describe('env: refusals', () => {
           !error.message.includes(value),
       );
     }
+  });
+
+  it('writes a value holding all three quote characters bare when dotenv reads it back exactly', () => {
+    for (const value of ["a'b\"c`d", "a'b\"c`d\\n", "x=\"y\" 'z' `w`"]) {
+      const { text } = setEnvVariable('A=1\n', 'TOKEN', value);
+      assert.equal(text, `A=1\nTOKEN=${value}\n`);
+      assert.equal(parseEnv(text).TOKEN, value);
+      assert.equal(parseEnv(text, { fast: true }).TOKEN, value);
+    }
+  });
+
+  it('names the real reason when no writing of the value reads back', () => {
+    const reason = (value: string) => {
+      try {
+        setEnvVariable('', 'TOKEN', value);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'written';
+    };
+    assert.match(reason("a'b\"c`d\ne"), /single quotes, double quotes and backticks.*because it spans lines/);
+    assert.match(reason("a'b\"c`d #x"), /because it contains #, which starts a comment/);
+    assert.match(reason("'a'b\"c`d"), /because it starts with a quote/);
+    assert.match(reason("a'b`c\\n #"), /single quotes and backticks, and the text \\n or \\r/);
+    assert.match(reason('cr\rand"quote'), /carriage return.*and also a double quote/);
+    for (const message of [reason("a'b\"c`d\ne"), reason('cr\rand"quote')]) assert.doesNotMatch(message, /backslash followed by/);
   });
 
   it('refuses when the only possible quotings would change how dotenv reads a later line', () => {

@@ -86,7 +86,9 @@ function representable(value: string): boolean {
   const hasCr = value.includes('\r');
   const literalQuote = !value.includes("'") || !value.includes('`');
   const doubleQuotes = !value.includes('"') && !/\\[nr]/.test(value);
-  return (!hasCr && literalQuote) || doubleQuotes;
+  // Else bare, when both of dotenv's parsers read it back exactly (a value holding all three quote characters).
+  const bare = value !== '' && !/^['"`]/.test(value) && dotenvParse(`K=${value}\n`).K === value && dotenvParse(`K=${value}\n`, { fast: true }).K === value;
+  return (!hasCr && literalQuote) || doubleQuotes || bare;
 }
 
 // Arbitrary text made of the characters and fragments dotenv's grammar cares about.

@@ -36,6 +36,8 @@ describe('prompt validation', () => {
     assert.match(customDateProblem('2026-11-21', workspace, NOW) ?? '', /future/);
     assert.match(customDateProblem('2028-01-01', workspace, NOW) ?? '', /within 365 days/);
     assert.match(customDateProblem('31/12/2026', workspace, NOW) ?? '', /YYYY-MM-DD/);
-    assert.match(customDateProblem('2026-02-31', workspace, NOW) ?? '', /YYYY-MM-DD/);
+    assert.equal(customDateProblem('2027-02-30', workspace, NOW), '2027-02-30 does not exist: February 2027 has 28 days.');
+    assert.equal(customDateProblem('2028-02-30', workspace, NOW), '2028-02-30 does not exist: February 2028 has 29 days.');
+    assert.match(customDateProblem('2026-13-01', workspace, NOW) ?? '', /not a date: the month must be 01 to 12/);
   });
 });

@@ -73,7 +73,9 @@ describe('token format', () => {
         const parsed = parseToken(token);
         assert.ok(parsed);
         assert.strictEqual(parsed.prefix + parsed.random + parsed.checksum, token);
-        assert.strictEqual(maskToken(token), `${parsed.prefix}${parsed.random.slice(0, 4)}…${parsed.random.slice(-4)}`);
+        // The contract's mask: the last 4 are the secret's own last 4 (its checksum's), matched by eye in a file.
+        assert.strictEqual(maskToken(token), `${parsed.prefix}${parsed.random.slice(0, 4)}…${token.slice(-4)}`);
+        assert.ok(token.endsWith(maskToken(token).slice(-4)));
         assert.ok(!maskToken(token).includes(parsed.random.slice(4, -4)));
       }),
       { numRuns: 2000 },
@@ -118,12 +120,12 @@ describe('token format', () => {
     );
   });
 
-  it('maskCandidates gives both mask forms of a secret: the one the hub makes today first, then the contract\'s', () => {
+  it('maskCandidates gives both mask forms of a secret: today\'s (the contract\'s) first, then version 0.1\'s', () => {
     // A fixed secret, so the expected strings are written out rather than recomputed by the same code.
     const random = 'Ab12' + 'x'.repeat(35) + 'Wxyz';
     const secret = ACCESS_TOKEN_PREFIX + random + checksumOf(ACCESS_TOKEN_PREFIX + random);
     const checksum = secret.slice(-6);
-    assert.deepStrictEqual(maskCandidates(secret), ['thub_Ab12…Wxyz', `thub_Ab12…${checksum.slice(-4)}`]);
+    assert.deepStrictEqual(maskCandidates(secret), [`thub_Ab12…${checksum.slice(-4)}`, 'thub_Ab12…Wxyz']);
     assert.strictEqual(maskCandidates(secret)[0], maskToken(secret));
   });
 

@@ -8,6 +8,7 @@ import {
   validateEnvVariableName,
   validateExpiry,
   validateTokenName,
+  calendarDateProblem,
 } from '../../src/core/validation';
 
 const DAY = 86_400_000;
@@ -29,6 +30,21 @@ describe('validateTokenName', () => {
     assert.match(validateTokenName('billing-')!, /Start and end/);
     assert.match(validateTokenName('has space')!, /only lowercase letters, digits and hyphens/);
     assert.match(validateTokenName('under_score')!, /only lowercase letters, digits and hyphens/);
+    // Each refused character is named, so the person sees what to change.
+    assert.equal(
+      validateTokenName('My Token!'),
+      'Use only lowercase letters, digits and hyphens in the name: M and T are capital letters (use lowercase); it has a space (use a hyphen); "!" is not allowed.',
+    );
+    assert.match(validateTokenName('under_score')!, /"_" is not allowed/);
+  });
+
+  it('calendarDateProblem: the shape, then whether the day exists', () => {
+    assert.equal(calendarDateProblem('2026-12-31'), null);
+    assert.equal(calendarDateProblem('2028-02-29'), null);
+    assert.equal(calendarDateProblem('2026-02-30'), '2026-02-30 does not exist: February 2026 has 28 days.');
+    assert.equal(calendarDateProblem('2026-04-31'), '2026-04-31 does not exist: April 2026 has 30 days.');
+    assert.match(calendarDateProblem('2026-00-10')!, /month must be 01 to 12/);
+    assert.match(calendarDateProblem('31/12/2026')!, /YYYY-MM-DD/);
   });
 
   it('property: agrees with the contract pattern', () => {

@@ -4,7 +4,7 @@ import { HubClient, HubError } from '../../api/client';
 import type { Token, TokenWithSecret } from '../../api/types';
 import { API_LIMITS } from '../../api/types';
 import { daysFromNow, describeExpiry, describeSpan } from '../../core/dates';
-import { parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../../core/validation';
+import { calendarDateProblem, parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../../core/validation';
 import { command, group, parse, required } from '../command';
 import { CLI_COMMANDS } from '../index';
 import { describeWrite, gitWouldCommit, precheckEnvTarget, writeEnvVariable, type EnvTarget } from '../envFile';
@@ -77,7 +77,11 @@ export function parseExpires(text: string | undefined, now = Date.now()): string
   if (value === 'never') return null;
   const days = /^(\d{1,5})d$/.exec(value);
   if (days) return daysFromNow(Number(days[1]), now);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && parseIsoDate(value) !== null) return `${value}T23:59:59.000Z`;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const problem = calendarDateProblem(value);
+    if (problem) throw new UsageError(`--expires "${value}": ${problem}`);
+    return `${value}T23:59:59.000Z`;
+  }
   const time = parseIsoDate(value);
   if (time !== null && value.includes('T')) return new Date(time).toISOString();
   throw new UsageError(`--expires "${value}": give days from now (7d, 30d), a date such as 2026-12-31, an ISO 8601 time, or never.`);

@@ -66,7 +66,12 @@ export async function scanWorkspaceCommand(services: Services, guard: LeakGuard)
   let text: string;
   if (result.cancelled) text = `Scan cancelled after ${plural(result.files, 'file', 'files')}: found ${found} so far.`;
   else if (result.findings > 0) text = `Found ${found}.`;
-  else text = `No exposed Token Hub tokens found in ${plural(result.files, 'file', 'files')}.`;
+  else if (result.files === 0 && result.ignored > 0) {
+    text = `Nothing to scan: git ignores all ${plural(result.ignored, 'file', 'files')} of the workspace, and an ignored file is where a secret belongs.`;
+  } else {
+    const ignored = result.ignored > 0 ? ` (${plural(result.ignored, 'file', 'files')} that git ignores were not read)` : '';
+    text = `No exposed Token Hub tokens found in ${plural(result.files, 'file', 'files')}${ignored}.`;
+  }
   const actions = result.findings > 0 ? [showProblems] : [];
   void prompter
     .message(text, { id: 'scanResult', severity: result.findings > 0 ? 'warning' : 'info' }, ...actions)

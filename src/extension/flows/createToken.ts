@@ -2,7 +2,7 @@
 import { HubClient, HubError } from '../../api/client';
 import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../api/types';
 import { daysFromNow, formatInstant } from '../../core/dates';
-import { parseIsoDate, validateExpiry, validateTokenName } from '../../core/validation';
+import { calendarDateProblem, validateExpiry, validateTokenName } from '../../core/validation';
 import { BACK, Prompter } from './prompter';
 
 const TOTAL_STEPS = 4;
@@ -72,7 +72,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
           title,
           step: 2,
           totalSteps: TOTAL_STEPS,
-          placeholder: 'Choose the endpoints this token may call (at least one), then press Enter.',
+          placeholder: 'Tick the endpoints this token may call.',
           items: endpoints.map((endpoint) => ({
             label: endpoint.id,
             description: endpoint.name,
@@ -136,14 +136,16 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
       }
       case 'review': {
         const expiry = draft.expiresAt ? `expires ${formatInstant(draft.expiresAt)}` : 'never expires';
+        const calls = `Calls ${joinAnd(draft.endpoints)}`;
         const answer = await prompter.pickOne<'create' | 'back'>({
           id: 'review',
           title,
           step: 4,
           totalSteps: TOTAL_STEPS,
-          placeholder: `"${draft.name}" may call ${draft.endpoints.join(', ')} and ${expiry}.`,
+          // Short, so it fits the quick input; the details are in the items, which wrap onto their own lines.
+          placeholder: `Create "${draft.name}"? Press Enter to create it.`,
           items: [
-            { label: '$(check) Create token', description: `${draft.name} · ${draft.endpoints.length} endpoint${draft.endpoints.length === 1 ? '' : 's'} · ${expiry}`, value: 'create', picked: true },
+            { label: '$(check) Create token', description: expiry, detail: calls, value: 'create', picked: true },
             { label: '$(arrow-left) Back', description: 'Change the expiry', value: 'back' },
           ],
         });
@@ -156,6 +158,11 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
       }
     }
   }
+}
+
+/** "a", "a and b", "a, b and c". */
+function joinAnd(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 export function toCreateRequest(draft: CreateTokenDraft): CreateTokenRequest {
@@ -207,9 +214,8 @@ function endOfDayUtc(date: string): string {
 }
 
 export function customDateProblem(value: string, workspace: Workspace, now: number): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value.trim()) || parseIsoDate(value.trim()) === null) {
-    return 'Enter a date as YYYY-MM-DD, for example 2026-12-31.';
-  }
+  const problem = calendarDateProblem(value);
+  if (problem) return problem;
   const expiresAt = endOfDayUtc(value.trim());
   if (Date.parse(expiresAt) <= now) return 'Choose a date in the future.';
   if (Date.parse(expiresAt) > now + workspace.policy.maxLifetimeDays * DAY_MS) {

@@ -87,6 +87,7 @@ export class VsCodePrompter implements Prompter {
         resolve(answer);
         quickPick.dispose();
       };
+      let warned = false;
       const problemWith = (selected: readonly Item[]) => question.validateSelection?.(selected.map((item) => item.value));
       if (many) {
         quickPick.onDidChangeSelection((selected) => {
@@ -99,12 +100,16 @@ export class VsCodePrompter implements Prompter {
       });
       quickPick.onDidAccept(() => {
         const selected = many ? quickPick.selectedItems : quickPick.activeItems;
-        if (selected.length === 0) return;
         const problem = problemWith(selected);
         if (problem) {
+          // A quick pick has no error state of its own (no validationMessage in 1.100): the placeholder says what to
+          // do, and a warning says it where it cannot be missed, once per question.
           quickPick.placeholder = problem;
+          if (!warned) void vscode.window.showWarningMessage(problem);
+          warned = true;
           return;
         }
+        if (selected.length === 0) return;
         finish(selected.map((item) => item.value));
       });
       quickPick.onDidHide(() => finish(undefined));

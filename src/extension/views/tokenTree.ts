@@ -16,9 +16,9 @@ export type TreeNode =
   | { kind: 'endpoint'; connection: Connection; token: Token; endpointId: string }
   | { kind: 'usage'; connection: Connection; token: Token; usage: Usage }
   | { kind: 'loadMore'; connection: Connection; loadedCount: number }
-  | { kind: 'message'; connection: Connection; text: string; tooltip?: string; action: 'retry' | 'signIn' | 'none' };
+  | { kind: 'message'; connection: Connection; text: string; hint?: string; tooltip?: string; action: 'retry' | 'signIn' | 'create' | 'none' };
 
-/** The state the welcome views key on (`tokenHub.state`). */
+/** The state the welcome views key on (`tokenHub.state`); `empty`: signed in, and no workspace has a token. */
 export type ViewState = 'signedOut' | 'empty' | 'tokens';
 
 const STATE_ICONS: Record<ExpiryState, vscode.ThemeIcon> = {
@@ -117,11 +117,16 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.connection.id}/message`;
+        // Short enough for the default sidebar width: the sentence, then what a click does; the whole story in the tooltip.
+        item.description = node.hint;
         item.tooltip = node.tooltip ?? node.text;
-        item.iconPath = new vscode.ThemeIcon(node.action === 'retry' ? 'debug-disconnect' : node.action === 'signIn' ? 'sign-in' : 'info');
+        item.accessibilityInformation = { label: node.tooltip ?? node.text };
+        item.iconPath = new vscode.ThemeIcon(MESSAGE_ICONS[node.action]);
         item.contextValue = node.action === 'retry' ? 'error' : 'message';
+        // The whole row acts, so what to do is readable without hovering for the inline action.
         if (node.action === 'retry') item.command = { command: 'tokenHub.retry', title: vscode.l10n.t('Retry'), arguments: [node] };
         if (node.action === 'signIn') item.command = { command: 'tokenHub.signIn', title: vscode.l10n.t('Sign In'), arguments: [node] };
+        if (node.action === 'create') item.command = { command: 'tokenHub.createToken', title: vscode.l10n.t('Create Access Token'), arguments: [node] };
         return item;
       }
     }
@@ -133,31 +138,33 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.setState('signedOut');
       return [];
     }
-    // One connected workspace without tokens shows the "create" welcome instead of an empty root.
-    if (connections.length === 1 && connections[0].status === 'connected' && !this.lists.filter) {
-      const list = await this.lists.ensureLoaded(connections[0]);
-      if (!list.error && list.tokens.length === 0) {
-        this.setState('empty');
-        return [];
-      }
-    }
-    this.setState('tokens');
+    // Every connection keeps its root (workspace and hub, with Sign Out and Create on it), tokens or not; an empty
+    // workspace says so under its root.
+    const lists = await Promise.all(connections.map((connection) => (connection.status === 'connected' ? this.lists.ensureLoaded(connection) : undefined)));
+    const empty = !this.lists.filter && lists.every((list) => list !== undefined && !list.error && list.tokens.length === 0);
+    this.setState(empty ? 'empty' : 'tokens');
     return connections.map((connection) => ({ kind: 'connection', connection }));
   }
 
   private async connectionChildren(connection: Connection): Promise<TreeNode[]> {
     if (connection.status === 'signedOut') {
-      return [{ kind: 'message', connection, action: 'signIn', text: vscode.l10n.t('Signed out: the hub refused the account key. Click to sign in again.') }];
+      return [{ kind: 'message', connection, action: 'signIn', text: vscode.l10n.t('Signed out.'), hint: vscode.l10n.t('Sign In'), tooltip: vscode.l10n.t('Signed out: the hub refused the account key. Click to sign in again.') }];
     }
     const list = await this.lists.ensureLoaded(connection);
     if (list.error) {
-      return [{ kind: 'message', connection, action: 'retry', text: list.error.message, tooltip: vscode.l10n.t('{0} Click to retry.', list.error.message) }];
+      const text = list.error.isUnreachable ? vscode.l10n.t('Cannot reach the hub.') : vscode.l10n.t('The hub refused the list.');
+      return [{ kind: 'message', connection, action: 'retry', text, hint: vscode.l10n.t('Retry'), tooltip: vscode.l10n.t('{0} Click to retry.', list.error.message) }];
     }
     if (list.tokens.length === 0) {
-      const text = this.lists.filter
-        ? vscode.l10n.t('No token name contains "{0}".', this.lists.filter)
-        : vscode.l10n.t('No access tokens yet. Use + to create one.');
-      return [{ kind: 'message', connection, action: 'none', text }];
+      if (this.lists.filter) return [{ kind: 'message', connection, action: 'none', text: vscode.l10n.t('No token name contains "{0}".', this.lists.filter) }];
+      return [{
+        kind: 'message',
+        connection,
+        action: 'create',
+        text: vscode.l10n.t('No tokens yet.'),
+        hint: vscode.l10n.t('Create one'),
+        tooltip: vscode.l10n.t('The workspace "{0}" has no access tokens yet. Click to create one.', connection.workspaceName),
+      }];
     }
     const nodes: TreeNode[] = list.tokens.map((token) => ({ kind: 'token', connection, token }));
     if (list.nextCursor) nodes.push({ kind: 'loadMore', connection, loadedCount: list.tokens.length });
@@ -185,9 +192,10 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const item = new vscode.TreeItem(token.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${connection.id}/${token.id}`;
     const lastUsed = describeLastUsed(token.lastUsedAt);
-    item.description = state === 'expired' || state === 'expiring'
-      ? `${token.maskedKey} · ${lastUsed} · ${describeExpiry(token.expiresAt)}`
-      : `${token.maskedKey} · ${lastUsed}`;
+    // What people look for, and all that fits beside the name at the default sidebar width: when it was last used,
+    // and that it expired (or soon will, last, so that a narrow row cuts that and not the last use). The masked
+    // key and the rest are in the tooltip.
+    item.description = state === 'expired' ? describeExpiry(token.expiresAt) : state === 'expiring' ? `${lastUsed} · ${describeExpiry(token.expiresAt)}` : lastUsed;
     item.iconPath = STATE_ICONS[state];
     item.contextValue = `token.${state}${stored ? '.stored' : ''}`;
     item.tooltip = tokenTooltip(token, state, stored, this.usages?.placesOf(connection, token).length);
@@ -224,6 +232,13 @@ function showInjection(item: vscode.TreeItem, variable: string): void {
   }
   if (item.accessibilityInformation) item.accessibilityInformation = { label: `${item.accessibilityInformation.label}, in terminals as ${variable}` };
 }
+
+const MESSAGE_ICONS: Record<Extract<TreeNode, { kind: 'message' }>['action'], string> = {
+  retry: 'debug-disconnect',
+  signIn: 'sign-in',
+  create: 'add',
+  none: 'info',
+};
 
 const STATE_WORDS: Record<ExpiryState, string> = {
   active: 'Active',
