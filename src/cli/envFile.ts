@@ -52,9 +52,9 @@ function edit(target: EnvTarget, text: string, value: string) {
 export function precheckEnvTarget(target: EnvTarget, option = '--env-var'): void {
   checkVariableName(target.variable, option);
   checkNoLinkOut(target.file);
+  checkFolderExists(target.file);
   edit(target, readText(target.file), generateToken(ACCESS_TOKEN_PREFIX));
-  let dir = path.dirname(path.resolve(target.file));
-  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const dir = path.dirname(path.resolve(target.file));
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
@@ -77,6 +77,18 @@ export function checkNoLinkOut(file: string): void {
   );
 }
 
+/** The file's folder must exist: a mistyped path is refused, never created with its folders. */
+export function checkFolderExists(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let isFolder: boolean;
+  try {
+    isFolder = fs.statSync(dir).isDirectory();
+  } catch {
+    throw new CliError(`The folder ${dir} does not exist, so nothing was written; create it first, or give a file in an existing folder.`);
+  }
+  if (!isFolder) throw new CliError(`${dir} is not a folder, so nothing was written; give a file in an existing folder.`);
+}
+
 export function checkVariableName(name: string, option: string): void {
   const problem = validateEnvVariableName(name);
   if (problem) throw new UsageError(`${option} ${name}: ${problem}`);
@@ -85,12 +97,12 @@ export function checkVariableName(name: string, option: string): void {
 /** Sets the variable in the file (created when missing), atomically; nothing is written unless it reads back exactly. */
 export async function writeEnvVariable(target: EnvTarget, value: string): Promise<{ action: EnvWriteAction; line: number }> {
   checkNoLinkOut(target.file);
+  checkFolderExists(target.file);
   const text = readText(target.file);
   const result = edit(target, text, value);
   if (result.action !== 'unchanged') {
     let written;
     try {
-      fs.mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
       written = await writeFileAtomically(target.file, result.text, {}, { secret: true });
     } catch (error) {
       throw new CliError(`Cannot write ${target.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);

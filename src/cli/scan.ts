@@ -61,6 +61,10 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
   let filesWithFindings = 0;
   let scanned = 0;
   let unreadable = 0;
+  // A FILE named on the command line that git ignores (an .env, where a secret belongs) is fine where it is: said, not
+  // reported. (Without PATH, and in a FOLDER, ignored files are not even read.)
+  const ignoredGiven = positionals.length > 0 ? ((await gitIgnored(cwd, [...new Set(files)])) ?? new Set<string>()) : new Set<string>();
+  const ignoredReported = new Map<string, number>();
   for (const file of [...new Set(files)]) {
     let bytes: Buffer;
     try {
@@ -81,12 +85,19 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const findings = exposedFindings(text);
     if (findings.length === 0) continue;
+    if (ignoredGiven.has(file)) {
+      ignoredReported.set(file, findings.length);
+      continue;
+    }
     filesWithFindings++;
     found += findings.length;
     const lines = findings.map((finding) => `${file}:${finding.line + 1}:${finding.column + 1}: Token Hub ${finding.kind === 'account' ? 'account key' : 'access token'} ${maskToken(finding.token)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 
+  for (const [file, count] of ignoredReported) {
+    process.stderr.write(`tokenhub scan: ${file} holds ${count} Token Hub secret${count === 1 ? '' : 's'}, and git ignores it, so ${count === 1 ? 'it stays' : 'they stay'} out of commits: that is where a secret belongs.\n`);
+  }
   if (found > 0) {
     process.stderr.write(
       `tokenhub scan: found ${found} Token Hub secret${found === 1 ? '' : 's'} in ${filesWithFindings} file${filesWithFindings === 1 ? '' : 's'}. ` +
@@ -95,7 +106,8 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
     return EXIT.failure;
   }
   if (unreadable > 0) return EXIT.failure;
-  process.stderr.write(`tokenhub scan: no Token Hub secrets in ${scanned} file${scanned === 1 ? '' : 's'}.\n`);
+  const where = `${scanned} file${scanned === 1 ? '' : 's'}`;
+  process.stderr.write(`tokenhub scan: ${ignoredReported.size > 0 ? `no Token Hub secrets that git would commit in ${where}` : `no Token Hub secrets in ${where}`}.\n`);
   return EXIT.ok;
 });
 

@@ -51,7 +51,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `npm run hub -- …` runs this in the repository (npm's working directory for scripts), but the person typed the
+ * command, and its relative paths (--dotenv .env, scan PATH, serve's .tokenhub/), in the folder they stand in: npm
+ * passes it as INIT_CWD. Only for the `hub` script: a test or another script that runs this binary sets its own cwd.
+ */
+export function personsFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.npm_lifecycle_event === 'hub' && env.INIT_CWD ? env.INIT_CWD : undefined;
+}
+
 if (require.main === module) {
+  const folder = personsFolder();
+  if (folder) process.chdir(folder);
   main(process.argv.slice(2)).then(
     // Exit explicitly: a drained server must not linger on a stray handle.
     (code) => process.exit(code),

@@ -1,6 +1,7 @@
 // tokenhub env set: the terminal's way into the extension's .env editor. The file it writes must be byte for byte
 // what setEnvVariable (src/core/env.ts) makes of the same text, so terminal and editor never disagree.
 import assert from 'assert';
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { setEnvVariable } from '../../src/core/env';
@@ -102,5 +103,29 @@ describe('tokenhub env set', function () {
     assert.strictEqual(none.code, 2);
     assert.match(none.stderr, /Name the variable to set/);
     assert.ok(!fs.existsSync(path.join(ctx.dir, '.env')));
+  });
+
+  it('refuses a file in a folder that does not exist, creating nothing', async () => {
+    const result = await set(['TOKENHUB_TOKEN', '--file', 'missing/dir/.env'], 'thub_value');
+    assert.strictEqual(result.code, 1, result.stderr);
+    assert.match(result.stderr, /The folder .*missing\/dir does not exist, so nothing was written; create it first, or give a file in an existing folder\./);
+    assert.ok(!fs.existsSync(path.join(ctx.dir, 'missing')), 'no folder was created');
+  });
+
+  it('`npm run hub -- env set` writes where the person stands, not in the repository', async () => {
+    // npm runs the script in the repository and passes the person's folder as INIT_CWD.
+    const repo = path.resolve(__dirname, '..', '..', '..');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const result = spawnSync(npm, ['--silent', '--prefix', repo, 'run', 'hub', '--', 'env', 'set', 'FROM_NPM', '--file', '.env'], {
+      cwd: ctx.dir,
+      env: { ...process.env, ...ctx.env, npm_lifecycle_event: undefined, INIT_CWD: undefined },
+      input: 'thub_from_npm',
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.strictEqual(result.status, 0, result.stderr);
+    assert.strictEqual(fs.readFileSync(path.join(ctx.dir, '.env'), 'utf8'), 'FROM_NPM=thub_from_npm\n');
+    const repoEnv = path.join(repo, '.env');
+    assert.ok(!fs.existsSync(repoEnv) || !fs.readFileSync(repoEnv, 'utf8').includes('thub_from_npm'), 'nothing in the repository\'s .env');
   });
 });

@@ -152,4 +152,21 @@ describe('tokenhub scan', function () {
     console.log(`      (1,000 files, ${(1000 * 10_000 / 1e6).toFixed(0)} MB: ${elapsed} ms including process start)`);
     assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
   });
+
+  (hasGit ? it : it.skip)('an ignored .env named on the command line is said to be fine where it is, not reported', async () => {
+    git('init', '-q');
+    write('.gitignore', '.env\n');
+    write('.env', `TOKENHUB_TOKEN=${token}\n`);
+    write('app.js', `const t = "${token}";\n`);
+    const ignored = await scan('.env');
+    assert.strictEqual(ignored.code, 0, ignored.stderr);
+    assert.strictEqual(ignored.stdout, '');
+    assert.match(ignored.stderr, /\.env holds 1 Token Hub secret, and git ignores it, so it stays out of commits: that is where a secret belongs\./);
+    assert.doesNotMatch(ignored.stderr, /Move each one/);
+    neverTheSecret(ignored.stdout + ignored.stderr);
+    // A file git would commit is still reported beside it.
+    const both = await scan('.env', 'app.js');
+    assert.strictEqual(both.code, 1);
+    assert.strictEqual(both.stdout, `app.js:1:12: Token Hub access token ${maskToken(token)}\n`);
+  });
 });

@@ -36,6 +36,7 @@ describe('tokenhub: files that hold a secret', function () {
   const set = (args: string[], value: string) => runCli(['env', 'set', ...args], { env: ctx.env, input: value, cwd: ctx.dir });
 
   it('env set creates a new file 0600 under umask 022', async () => {
+    fs.mkdirSync(path.join(ctx.dir, 'sub'));
     const result = await set(['A', '--file', 'sub/.env'], 'thub_secret-value');
     assert.strictEqual(result.code, 0, result.stderr);
     assert.strictEqual(modeOf(path.join(ctx.dir, 'sub', '.env')).toString(8), '600');
