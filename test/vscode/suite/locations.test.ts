@@ -13,18 +13,10 @@ import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
+import { sleep, waitFor as waitUntil } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
+/** helpers/wait's waitFor with this suite's longer limit: the usage index follows file events, which come late. */
+const waitFor = <T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string) => waitUntil(probe, ok, what, 10_000);
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
