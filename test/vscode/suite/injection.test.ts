@@ -13,6 +13,7 @@ import { HubProcess, startHub } from '../../support/hub';
 import type { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
 import { signOutEverything } from './helpers/tree';
+import { setUserSetting } from './helpers/settings';
 
 const UNSET = '(unset)';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -58,10 +59,9 @@ describe('Use in Terminals and Debug Sessions', function () {
       await signOutEverything(api);
       api.setPrompter(undefined);
     }
-    const user = vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('tokenHub').update('envVariable', undefined, user);
-    await vscode.workspace.getConfiguration('tokenHub').update('envVariable', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration('terminal.integrated').update('persistentSessionReviveProcess', undefined, user);
+    await setUserSetting('envVariable', undefined);
+    await setUserSetting('envVariable', undefined, 'tokenHub', vscode.ConfigurationTarget.Workspace);
+    await setUserSetting('persistentSessionReviveProcess', undefined, 'terminal.integrated');
     await hub?.stop();
     if (outputs) fs.rmSync(outputs, { recursive: true, force: true });
   });
@@ -166,8 +166,8 @@ describe('Use in Terminals and Debug Sessions', function () {
   }
 
   it('offers the user-settings variable, not the repository\'s, and gives the secret to a new terminal, a task and a debug session', async () => {
-    await vscode.workspace.getConfiguration('tokenHub').update('envVariable', 'OPENAI_KEY', vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('tokenHub').update('envVariable', 'FROM_THE_REPO', vscode.ConfigurationTarget.Workspace);
+    await setUserSetting('envVariable', 'OPENAI_KEY');
+    await setUserSetting('envVariable', 'FROM_THE_REPO', 'tokenHub', vscode.ConfigurationTarget.Workspace);
     const { token, secret } = await create('openai-dev');
     assert.equal(await inNewTerminal('OPENAI_KEY'), UNSET, 'nothing is injected before the person asks');
 

@@ -16,6 +16,7 @@ import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { afterPromptedTest } from './helpers/afterTest';
 import { extensionApi } from './helpers/api';
 import { sleep, waitFor } from './helpers/wait';
+import { setUserSetting } from './helpers/settings';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
@@ -147,8 +148,7 @@ describe('Leak guard', function () {
     const [left] = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 1 && d[0].range.start.line === 0, 'one diagnostic, on line 1');
     assert.match(left.message, new RegExp(maskToken(other).replace('…', '.')));
 
-    await vscode.workspace.getConfiguration('tokenHub').update('scanOnType', false, vscode.ConfigurationTarget.Global);
-    await waitFor(() => vscode.workspace.getConfiguration('tokenHub').get('scanOnType'), (on) => on === false, 'the setting to apply');
+    await setUserSetting('scanOnType', false);
     try {
       await editor.edit((edit) => edit.delete(new vscode.Range(0, 0, 1, 0)));
       await sleep(600);
@@ -156,8 +156,7 @@ describe('Leak guard', function () {
       await editor.document.save();
       await waitFor(() => diagnosticsOf(uri).length, (n) => n === 0, 'saving to scan');
     } finally {
-      await vscode.workspace.getConfiguration('tokenHub').update('scanOnType', undefined, vscode.ConfigurationTarget.Global);
-      await waitFor(() => vscode.workspace.getConfiguration('tokenHub').get('scanOnType'), (on) => on === true, 'the setting to apply');
+      await setUserSetting('scanOnType', undefined);
     }
   });
 

@@ -13,6 +13,7 @@ import { BACK } from '../../../src/extension/flows/prompter';
 import { HubProcess, startHub } from '../../support/hub';
 import type { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
+import { setUserSetting } from './helpers/settings';
 import { roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
@@ -302,11 +303,11 @@ describe('Token Hub against a real hub', function () {
       assert.deepEqual(api.expiry.expiringSoon().map(({ token }) => token.name), ['old-job']);
       assert.match(api.expiry.statusText ?? '', /1 token expires soon/);
       assert.equal(prompter.messagesWithId('expiryNotice').length <= 1, true, 'at most one notification');
-      await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', 0, vscode.ConfigurationTarget.Global);
+      await setUserSetting('expiryWarningDays', 0);
       try {
         assert.equal(api.expiry.statusText, undefined, 'a zero window warns about nothing');
       } finally {
-        await vscode.workspace.getConfiguration('tokenHub').update('expiryWarningDays', undefined, vscode.ConfigurationTarget.Global);
+        await setUserSetting('expiryWarningDays', undefined);
       }
     } finally {
       await admin.deleteToken(expiring.id);
@@ -319,14 +320,14 @@ describe('Token Hub against a real hub', function () {
     const connection = api.services.connections.connected()[0];
     const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
     const secret = await api.services.secrets.get(connection.id, node.token.id);
-    await vscode.workspace.getConfiguration('tokenHub').update('clipboardClearSeconds', 1, vscode.ConfigurationTarget.Global);
+    await setUserSetting('clipboardClearSeconds', 1);
     try {
       await vscode.commands.executeCommand('tokenHub.copyToken', node);
       assert.equal(await vscode.env.clipboard.readText(), secret);
       assert.match(prompter.messagesWithId('copied')[0].text, /cleared in 1 seconds?/);
       await waitFor(async () => (await vscode.env.clipboard.readText()) === '', 5000);
     } finally {
-      await vscode.workspace.getConfiguration('tokenHub').update('clipboardClearSeconds', undefined, vscode.ConfigurationTarget.Global);
+      await setUserSetting('clipboardClearSeconds', undefined);
     }
     await vscode.commands.executeCommand('tokenHub.copyMaskedKey', node);
     assert.equal(await vscode.env.clipboard.readText(), node.token.maskedKey);
