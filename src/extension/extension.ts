@@ -17,6 +17,7 @@ import { SecretInjection } from './services/injection';
 import { LeakGuard } from './services/leakGuard';
 import { TokenOwners } from './services/leakOwners';
 import { Logger } from './services/logger';
+import { TOKENS_VIEW_ID, ViewProgress } from './services/progress';
 import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
@@ -34,6 +35,10 @@ export interface TokenHubApi {
   treeView: vscode.TreeView<TreeNode>;
   leakGuard: LeakGuard;
   usages: TokenUsages;
+  /** The view's progress: what is being waited on right now. */
+  progress: ViewProgress;
+  /** Each quick input the real prompter opens (in use after setPrompter(undefined)). */
+  onDidShowQuickInput: vscode.Event<vscode.QuickInput>;
   setPrompter(prompter: Prompter | undefined): void;
   /** Token secrets go through `storage` (a stand-in over secretStorage, such as one that refuses) until called with undefined. */
   useTokenSecretStorage(storage: vscode.SecretStorage | undefined): void;
@@ -76,7 +81,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   const connections = new ConnectionManager(settings, context.secrets, logger);
   const swappable = context.extensionMode === vscode.ExtensionMode.Test ? new SwappableSecretStorage(context.secrets) : undefined;
   const secrets = new TokenSecretStore(swappable ?? context.secrets, logger);
-  const realPrompter = new VsCodePrompter();
+  const quickInputShown = new vscode.EventEmitter<vscode.QuickInput>();
+  context.subscriptions.push(quickInputShown);
+  const realPrompter = new VsCodePrompter(context.extensionMode === vscode.ExtensionMode.Test ? (input) => quickInputShown.fire(input) : undefined);
   const prompts = { current: realPrompter as Prompter };
   const notifyRefused = (connection: { workspaceName: string; url: string }) => {
     const signIn = vscode.l10n.t('Sign In');
@@ -84,18 +91,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
       .message(vscode.l10n.t('The hub at {0} refused the account key of "{1}". Sign in again.', connection.url, connection.workspaceName), { id: 'refused', severity: 'warning' }, signIn)
       .then((choice) => choice === signIn && vscode.commands.executeCommand('tokenHub.signIn'));
   };
-  const lists = new TokenLists(connections, secrets, logger, notifyRefused);
+  const progress = new ViewProgress();
+  const lists = new TokenLists(connections, secrets, logger, notifyRefused, progress);
   const injection = new SecretInjection(context.environmentVariableCollection);
   const tree = new TokenTreeProvider(connections, lists, secrets, settings, injection);
   const envFiles = new EnvFileService(logger);
   const clipboard = new SecretClipboard();
-  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts, injection };
+  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts, injection, progress };
 
-  const treeView = vscode.window.createTreeView('tokenHub.tokens', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView(TOKENS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const expiry = new ExpiryMonitor(lists, settings, context.globalState, (text, ...actions) =>
     prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
   );
-  context.subscriptions.push(logger, connections, secrets, lists, tree, treeView, clipboard, expiry);
+  context.subscriptions.push(logger, progress, connections, secrets, lists, tree, treeView, clipboard, expiry);
   context.subscriptions.push(
     injection,
     // Signing out forgets a connection's secrets: new terminals stop getting them too.
@@ -215,6 +223,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     treeView,
     leakGuard,
     usages,
+    progress,
+    onDidShowQuickInput: quickInputShown.event,
     setPrompter: (prompter) => {
       prompts.current = prompter ?? realPrompter;
     },

@@ -69,7 +69,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
   try {
     // For this window only: a dev container's remoteEnv (a file of the repository) can set these variables, so the
     // connection is saved only when the person chooses to keep it.
-    connection = await services.connections.signIn(url, key.trim(), { windowOnly: true });
+    connection = await services.progress.run(vscode.l10n.t('Connecting to the hub at {0}…', url), () => services.connections.signIn(url, key.trim(), { windowOnly: true }));
     services.lists.invalidate(connection);
   } catch (error) {
     if (error instanceof HubError) throw error;

@@ -5,6 +5,7 @@ import { ConnectionManager } from '../services/connections';
 import { EnvFileService } from '../services/envFiles';
 import { SecretInjection } from '../services/injection';
 import { Logger } from '../services/logger';
+import { ViewProgress } from '../services/progress';
 import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
@@ -30,6 +31,8 @@ export interface Services {
   prompts: PrompterHolder;
   /** The tokens given to this window's new terminals and debug sessions. */
   injection: SecretInjection;
+  /** The view's progress bar while the hub is waited on. */
+  progress: ViewProgress;
   /** Where each token lives, who owns a found secret, and the leak guard (set by the composition root). */
   usages?: TokenUsages;
   owners?: TokenOwners;

@@ -23,14 +23,16 @@ export async function createTokenCommand(services: Services, arg?: unknown): Pro
   const connection = await chooseConnection(services, arg, 'Create an access token');
   if (!connection) return undefined;
   const client = connections.clientOf(connection);
-  const [workspace, endpoints] = await Promise.all([connections.workspaceOf(connection), client.listEndpoints()]);
+  const [workspace, endpoints] = await services.progress.run(vscode.l10n.t('Reading the endpoints of "{0}"…', connection.workspaceName), () =>
+    Promise.all([connections.workspaceOf(connection), client.listEndpoints()]),
+  );
   let initial: Partial<CreateTokenDraft> = {};
   for (;;) {
     const draft = await askForNewToken({ prompter: prompts.current, client, workspace, endpoints }, initial);
     if (!draft) return undefined;
     let created: TokenWithSecret;
     try {
-      created = await createToken(client, draft, randomUUID());
+      created = await services.progress.run(vscode.l10n.t('Creating "{0}"…', draft.name), () => createToken(client, draft, randomUUID()));
     } catch (error) {
       if (error instanceof HubError && error.code === 'idempotency_replayed' && error.tokenId) {
         await offerToDeleteOrphan(services, connection, draft.name, error.tokenId);
@@ -146,9 +148,9 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
 }
 
 /** Deletes through the hub (revoking it everywhere), forgets the stored secret and refreshes the list. */
-export async function revokeToken(services: Services, connection: Connection, token: Pick<Token, 'id'>): Promise<void> {
+export async function revokeToken(services: Services, connection: Connection, token: Pick<Token, 'id' | 'name'>): Promise<void> {
   try {
-    await services.connections.clientOf(connection).deleteToken(token.id);
+    await services.progress.run(vscode.l10n.t('Deleting "{0}"…', token.name), () => services.connections.clientOf(connection).deleteToken(token.id));
   } catch (error) {
     if (!(error instanceof HubError && error.status === 404)) throw error;
     // Already gone (deleted elsewhere): forgetting it here is still right.
@@ -228,7 +230,9 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
     if (choice !== rotate) return undefined;
   }
 
-  const result = await services.connections.clientOf(connection).rotateToken(token.id, { graceSeconds: grace }, { idempotencyKey: randomUUID() });
+  const result = await services.progress.run(vscode.l10n.t('Rotating "{0}"…', token.name), () =>
+    services.connections.clientOf(connection).rotateToken(token.id, { graceSeconds: grace }, { idempotencyKey: randomUUID() }),
+  );
   services.injection.replaceSecret(connection.id, token.id, result.secret);
   const kept = await keepSecret(services, connection, result);
   services.lists.invalidate(connection);

@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { Answer, BACK, MessageOptions, PickQuestion, Prompter, TextQuestion } from './prompter';
 
 export class VsCodePrompter implements Prompter {
+  /** `onShow` sees each quick input as it opens (the test API passes it on, so a test can watch its busy state). */
+  constructor(private readonly onShow?: (input: vscode.QuickInput) => void) {}
+
   askText(question: TextQuestion): Promise<Answer<string>> {
     const input = vscode.window.createInputBox();
     input.title = question.title;
@@ -34,6 +37,7 @@ export class VsCodePrompter implements Prompter {
         const value = input.value;
         if (!validate(value)) return;
         if (question.validateOnAccept) {
+          // It may wait on the hub: the input shows it is working and takes no more typing until the answer comes.
           input.busy = true;
           input.enabled = false;
           const problem = await question.validateOnAccept(value).finally(() => {
@@ -49,6 +53,7 @@ export class VsCodePrompter implements Prompter {
       });
       input.onDidHide(() => finish(undefined));
       input.show();
+      this.onShow?.(input);
       if (input.value) validate(input.value);
     });
   }
@@ -114,6 +119,7 @@ export class VsCodePrompter implements Prompter {
       });
       quickPick.onDidHide(() => finish(undefined));
       quickPick.show();
+      this.onShow?.(quickPick);
     });
   }
 

@@ -4,6 +4,7 @@ import { HubError } from '../../api/client';
 import { Token } from '../../api/types';
 import { Connection, ConnectionManager } from './connections';
 import { Logger } from './logger';
+import { ViewProgress } from './progress';
 import { TokenSecretStore } from './tokenSecrets';
 
 export const PAGE_SIZE = 100;
@@ -31,6 +32,7 @@ export class TokenLists implements vscode.Disposable {
     private readonly logger: Logger,
     /** Called with a 401 the first time a connection is refused, so the person is told once. */
     private readonly onRefused: (connection: Connection) => void,
+    private readonly progress: ViewProgress,
   ) {}
 
   get filter(): string | undefined {
@@ -54,7 +56,10 @@ export class TokenLists implements vscode.Disposable {
   /** Loads the first page unless it is loaded already. */
   async ensureLoaded(connection: Connection): Promise<TokenList> {
     const list = this.get(connection);
-    if (!list.loaded && !list.loading) list.loading = this.loadPage(connection, list, true);
+    if (!list.loaded && !list.loading) {
+      // The first list of a connection is what a person waits on when the view opens (or after Refresh).
+      list.loading = this.progress.run(vscode.l10n.t('Loading the tokens of "{0}"…', connection.workspaceName), () => this.loadPage(connection, list, true));
+    }
     await list.loading;
     return list;
   }

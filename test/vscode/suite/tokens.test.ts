@@ -14,7 +14,7 @@ import { HubProcess, startHub } from '../../support/hub';
 import type { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
 import { setUserSetting } from './helpers/settings';
-import { roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
+import { leaveSignedOut, roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
 
@@ -46,10 +46,7 @@ describe('Token Hub against a real hub', function () {
   });
 
   after(async () => {
-    if (api) {
-      await signOutEverything(api);
-      api.setPrompter(undefined);
-    }
+    await leaveSignedOut(api);
     await hub?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -12,6 +12,13 @@ export async function signOutEverything(api: TokenHubApi): Promise<void> {
   api.services.lists.setFilter(undefined);
 }
 
+/** A suite's after(): signed out of everything, and the real prompter back. */
+export async function leaveSignedOut(api: TokenHubApi | undefined): Promise<void> {
+  if (!api) return;
+  await signOutEverything(api);
+  api.setPrompter(undefined);
+}
+
 export async function roots(api: TokenHubApi): Promise<TreeNode[]> {
   return api.services.tree.getChildren();
 }
