@@ -68,7 +68,7 @@ describe('e2e: a token in terminals, with no file', function () {
     await quickInput.choose(/^7 days/);
     await quickInput.waitForTitle(/\(4\/4\)$/);
     await (await quickInput.waitForRow('Create token')).click();
-    await dialog.waitFor(/^Token "chat-app" is ready\./);
+    await dialog.waitFor(/^Token "chat-app" is ready/);
     shownSecret = /thub_[0-9A-Za-z]{49}/.exec(await dialog.detail.innerText())?.[0] ?? '';
     assert.ok(shownSecret, 'the dialog shows the secret');
     await dialog.click('Close');

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     await session.waitForTreeRow('old-prototype');
     await view('tokens');
 
-    // 3. Create: the endpoints step, the secret shown once, then Insert into .env.
+    // 3. Create: the endpoints step, the secret shown once, copied, then Insert into .env.
     await session.runCommand('Token Hub: Create Access Token');
     await session.quickInput.waitForTitle(/\(1\/4\)$/);
     await session.quickInput.type('chat-app');
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
     await (await session.quickInput.waitForRow('Create token')).click();
     await session.dialog.waitFor(/^Token "chat-app" is ready/);
     await whole('show-once-dialog');
-    await session.dialog.click('Insert into .env');
+    await session.dialog.click('Copy');
+    await (await session.waitForNotification(/Copied the secret of "chat-app"/)).getByRole('button', { name: 'Insert into .env' }).click();
     await session.quickInput.waitForTitle(/\(1\/2\)$/);
     await session.quickInput.press('Enter');
     await session.quickInput.waitForTitle(/\(2\/2\)$/);

@@ -6,7 +6,8 @@ import { Token, TokenWithSecret } from '../../api/types';
 import { askForNewToken, createToken, CreateTokenDraft } from '../flows/createToken';
 import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';
-import { chooseConnection, chooseToken } from './pickers';
+import { chooseConnection, chooseToken, TokenTarget } from './pickers';
+import { reportError } from './errorBoundary';
 import { insertIntoEnv } from './envCommands';
 import { listPlaces, placesOfToken, removeFromPlaces } from './placeEdits';
 import { usageLabel } from '../views/tokenTree';
@@ -72,29 +73,29 @@ function notKeptText(): string {
   return vscode.l10n.t('VS Code could not keep a copy on this machine (its secret storage refused it), so Copy Token and Insert into .env cannot find this secret later.');
 }
 
-/** The one time a secret is shown: a modal with Copy and Insert into .env. */
+/**
+ * The one time a secret is shown: a modal with one action, Copy, beside the dialog's own Close, so the buttons read
+ * right on every platform (VS Code orders a cancel button by each one's convention; a second action would put it in
+ * the middle on Linux). Insert into .env is offered once the secret is copied. One message: kept on this machine
+ * (nothing is urgent), or not kept (copy it now, or it is gone).
+ */
 async function showSecretOnce(services: Services, connection: Connection, result: TokenWithSecret, what: 'created' | 'rotated', kept: boolean): Promise<void> {
   const copy = vscode.l10n.t('Copy');
-  const insert = vscode.l10n.t('Insert into .env');
-  const headline = what === 'created'
-    ? vscode.l10n.t('Token "{0}" is ready. Copy its secret now: the hub will not show it again.', result.token.name)
-    : vscode.l10n.t('Token "{0}" has a new secret. Copy it now: the hub will not show it again.', result.token.name);
+  const name = result.token.name;
+  const text = kept
+    ? what === 'created'
+      ? vscode.l10n.t('Token "{0}" is ready, and its secret is kept on this machine.', name)
+      : vscode.l10n.t('Token "{0}" has a new secret, kept on this machine.', name)
+    : what === 'created'
+      ? vscode.l10n.t('Token "{0}" is ready. Copy its secret now: this is the only time it is shown.', name)
+      : vscode.l10n.t('Token "{0}" has a new secret. Copy it now: this is the only time it is shown.', name);
+  const note = kept ? vscode.l10n.t('Copy it to use it elsewhere; Copy Token and Insert into .env find it here later.') : notKeptText();
   const choice = await services.prompts.current.message(
-    headline,
-    {
-      id: 'showOnce',
-      modal: true,
-      severity: kept ? undefined : 'warning',
-      closeLabel: vscode.l10n.t('Close'),
-      detail: `${result.secret}\n\n${kept
-        ? vscode.l10n.t('A copy is kept in VS Code\'s secret storage on this machine only, for Copy Token and Insert into .env.')
-        : `${notKeptText()} ${vscode.l10n.t('Copy it now.')}`}`,
-    },
+    text,
+    { id: 'showOnce', modal: true, severity: kept ? undefined : 'warning', closeLabel: vscode.l10n.t('Close'), detail: `${result.secret}\n\n${note}` },
     copy,
-    insert,
   );
-  if (choice === copy) await copySecret(services, result.token.name, result.secret);
-  else if (choice === insert) await insertIntoEnv(services, undefined, { connection, token: result.token, secret: result.secret });
+  if (choice === copy) await copySecret(services, name, result.secret, { connection, token: result.token, secret: result.secret });
 }
 
 async function offerToDeleteOrphan(services: Services, connection: Connection, name: string, tokenId: string): Promise<void> {
@@ -254,13 +255,26 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   return result.token;
 }
 
-export async function copySecret(services: Services, name: string, secret: string): Promise<void> {
+/** Copies a secret; `insertable`: the copied message also offers Insert into .env for it (after the show-once dialog). */
+export async function copySecret(services: Services, name: string, secret: string, insertable?: TokenTarget & { secret: string }): Promise<void> {
   const { clipboardClearSeconds } = services.settings.read();
   await services.clipboard.copySecret(secret, clipboardClearSeconds);
   const text = clipboardClearSeconds > 0
     ? vscode.l10n.t('Copied the secret of "{0}". The clipboard is cleared in {1} seconds.', name, clipboardClearSeconds)
     : vscode.l10n.t('Copied the secret of "{0}" to the clipboard.', name);
-  void services.prompts.current.message(text, { id: 'copied' });
+  const insert = vscode.l10n.t('Insert into .env');
+  const actions = insertable && (vscode.workspace.workspaceFolders ?? []).length > 0 ? [insert] : [];
+  const shown = services.prompts.current.message(text, { id: 'copied' }, ...actions);
+  if (!insertable) return;
+  // Not awaited: the notification stays until dismissed, and the command is over once the secret is copied.
+  void shown.then(async (choice) => {
+    if (choice !== insert) return;
+    try {
+      await insertIntoEnv(services, undefined, insertable);
+    } catch (error) {
+      reportError(services, 'tokenHub.insertIntoEnv', error);
+    }
+  });
 }
 
 export async function copyTokenCommand(services: Services, arg?: unknown): Promise<void> {

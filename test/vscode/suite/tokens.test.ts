@@ -131,8 +131,10 @@ describe('Token Hub against a real hub', function () {
     const shown = prompter.messagesWithId('showOnce');
     assert.equal(shown.length, 1);
     assert.equal(shown[0].options.modal, true);
-    assert.match(shown[0].text, /will not show it again/);
-    assert.deepEqual(shown[0].actions, ['Copy', 'Insert into .env']);
+    // One message, true as it stands: the secret is kept here, so nothing is urgent; one action beside Close.
+    assert.equal(shown[0].text, 'Token "billing-svc" is ready, and its secret is kept on this machine.');
+    assert.deepEqual(shown[0].actions, ['Copy']);
+    assert.equal(shown[0].options.closeLabel, 'Close');
     const secret = shown[0].options.detail!.split('\n')[0];
     assert.ok(isValidToken(secret, 'thub_'), 'the secret has the contract\'s format');
     assert.equal(await api.services.secrets.get(connectionId, token.id), secret, 'the secret is in SecretStorage');
@@ -211,6 +213,19 @@ describe('Token Hub against a real hub', function () {
     assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=${secret}\r\n`);
     assert.equal(prompter.messagesWithId('notIgnored').length, 1, 'an ignored file raises no warning');
     assert.deepEqual(fs.readdirSync(folder.uri.fsPath).filter((name) => name.includes('.tmp')), [], 'no temporary file is left');
+  });
+
+  it('offers Insert into .env once the shown secret is copied, and writes it there', async () => {
+    const folder = workspaceFolder();
+    const envPath = path.join(folder.uri.fsPath, '.env');
+    fs.writeFileSync(envPath, 'A=1\n');
+    prompter.answer('showOnce', 'Copy').answer('copied', 'Insert into .env').answer('envFile', '.env').answer('envVariable', 'COPIED_TOKEN');
+    const { secret } = await createThroughFlow('copy-then-insert', ['embeddings']);
+    assert.equal(await vscode.env.clipboard.readText(), secret, 'Copy put the secret on the clipboard');
+    assert.deepEqual(prompter.messagesWithId('copied').at(-1)?.actions, ['Insert into .env']);
+    await waitFor(() => fs.readFileSync(envPath, 'utf8').includes('COPIED_TOKEN='), 10_000);
+    assert.equal(fs.readFileSync(envPath, 'utf8'), `A=1\nCOPIED_TOKEN=${secret}\n`);
+    await waitFor(() => prompter.messagesWithId('envWritten').length === 1, 10_000);
   });
 
   it('writes into the editor buffer when .env has unsaved changes', async () => {
