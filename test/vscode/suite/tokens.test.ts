@@ -220,12 +220,14 @@ describe('Token Hub against a real hub', function () {
     const envPath = path.join(folder.uri.fsPath, '.env');
     fs.writeFileSync(envPath, 'A=1\n');
     prompter.answer('showOnce', 'Copy').answer('copied', 'Insert into .env').answer('envFile', '.env').answer('envVariable', 'COPIED_TOKEN');
-    const { secret } = await createThroughFlow('copy-then-insert', ['embeddings']);
+    const { token, secret } = await createThroughFlow('copy-then-insert', ['embeddings']);
     assert.equal(await vscode.env.clipboard.readText(), secret, 'Copy put the secret on the clipboard');
     assert.deepEqual(prompter.messagesWithId('copied').at(-1)?.actions, ['Insert into .env']);
     await waitFor(() => fs.readFileSync(envPath, 'utf8').includes('COPIED_TOKEN='), 10_000);
     assert.equal(fs.readFileSync(envPath, 'utf8'), `A=1\nCOPIED_TOKEN=${secret}\n`);
     await waitFor(() => prompter.messagesWithId('envWritten').length === 1, 10_000);
+    // The later tests count the workspace's tokens.
+    await admin.deleteToken(token.id);
   });
 
   it('writes into the editor buffer when .env has unsaved changes', async () => {
