@@ -3,11 +3,13 @@
 //   install-code-server   install code-server (VS Code 1.100.3) into .vscode-test/code-server; fast when installed
 //   code-server [folder]  run that code-server on a free loopback port with the extension loaded from this repository
 //   user-readme [out]     write the Marketplace README (the marked parts of README.md) to dist/README.md
+//   l10n-export           write l10n/bundle.l10n.json from the extension's l10n.t calls
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { StartError, runStart } from './start';
+import { exportL10nBundle, L10N_BUNDLE } from './l10nExport';
 import { writeUserReadme } from './userReadme';
 
 type Command = (args: string[]) => Promise<number>;
@@ -38,6 +40,14 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'write the Marketplace README (the parts of README.md marked for it) to dist/README.md',
     run: async (args) => {
       console.log(`wrote ${path.relative(process.cwd(), writeUserReadme(repoRoot(), args[0] && path.resolve(args[0])))}`);
+      return 0;
+    },
+  },
+  'l10n-export': {
+    summary: 'write l10n/bundle.l10n.json from the extension\'s l10n.t calls (what @vscode/l10n-dev export does)',
+    run: async () => {
+      fs.writeFileSync(path.join(repoRoot(), L10N_BUNDLE), exportL10nBundle(repoRoot()));
+      console.log(`wrote ${L10N_BUNDLE}`);
       return 0;
     },
   },

@@ -26,11 +26,11 @@ export async function signOutCommand(services: Services, arg?: unknown): Promise
   let connection = node && typeof node === 'object' && 'connection' in node ? node.connection : undefined;
   if (!connection) {
     const all = services.connections.list();
-    if (all.length === 0) throw new UserFacingError('You are not signed in to any Token Hub.');
+    if (all.length === 0) throw new UserFacingError(vscode.l10n.t('You are not signed in to any Token Hub.'));
     const picked = all.length === 1 ? all[0] : await services.prompts.current.pickOne<Connection>({
       id: 'connection',
-      title: 'Sign out',
-      placeholder: 'Choose the workspace to sign out of.',
+      title: vscode.l10n.t('Sign out'),
+      placeholder: vscode.l10n.t('Choose the workspace to sign out of.'),
       items: all.map((candidate) => ({ label: candidate.workspaceName, description: candidate.url, value: candidate })),
     });
     if (picked === undefined || picked === BACK) return false;
@@ -61,7 +61,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
   const url = process.env.TOKENHUB_URL ?? '';
   const key = process.env.TOKENHUB_ACCOUNT_KEY ?? '';
   if (!url || !key) {
-    throw new UserFacingError('Set TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY in the environment VS Code starts from, or use "Token Hub: Sign In".');
+    throw new UserFacingError(vscode.l10n.t('Set TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY in the environment VS Code starts from, or use "Token Hub: Sign In".'));
   }
   const problem = hubUrlProblem(url) ?? accountKeyProblem(key);
   if (problem) throw new UserFacingError(`The environment's Token Hub settings are not usable: ${problem}`);
@@ -73,7 +73,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
     services.lists.invalidate(connection);
   } catch (error) {
     if (error instanceof HubError) throw error;
-    throw new UserFacingError('Token Hub could not connect with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY. Show the log for details.');
+    throw new UserFacingError(vscode.l10n.t('Token Hub could not connect with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY. Show the log for details.'));
   }
   const keep = vscode.l10n.t('Keep Signed In');
   void services.prompts.current
@@ -91,7 +91,7 @@ export async function keepSignedInCommand(services: Services, arg?: unknown): Pr
   const node = arg as TreeNode | undefined;
   const candidates = node && typeof node === 'object' && 'connection' in node ? [node.connection] : services.connections.list().filter((c) => c.windowOnly);
   const connection = candidates.find((candidate) => candidate.windowOnly);
-  if (!connection) throw new UserFacingError('There is no connection made for this window only. Sign in with "Token Hub: Sign In" to save one.');
+  if (!connection) throw new UserFacingError(vscode.l10n.t('There is no connection made for this window only. Sign in with "Token Hub: Sign In" to save one.'));
   const kept = await services.connections.keep(connection.id);
   if (kept) void services.prompts.current.message(vscode.l10n.t('Token Hub keeps you signed in to "{0}" at {1}.', kept.workspaceName, kept.url), { id: 'kept' });
   return kept;
@@ -104,8 +104,8 @@ export function hasEnvironmentConnection(): boolean {
 export async function filterCommand(services: Services): Promise<void> {
   const answer = await services.prompts.current.askText({
     id: 'filter',
-    title: 'Filter tokens',
-    prompt: 'Show only tokens whose name contains this text. Leave it empty to show all.',
+    title: vscode.l10n.t('Filter tokens'),
+    prompt: vscode.l10n.t('Show only tokens whose name contains this text. Leave it empty to show all.'),
     value: services.lists.filter ?? '',
     placeholder: 'billing',
   });

@@ -35,28 +35,28 @@ export async function insertIntoEnv(
   const prompter = services.prompts.current;
   // Said before any question: in Restricted Mode the answer would be refused anyway (EnvFileService enforces it).
   if (!vscode.workspace.isTrusted) throw new UnsafeTargetError(RESTRICTED_MODE_TEXT, true);
-  const target = known ?? (await chooseToken(services, arg, { title: 'Insert a token into .env', storedOnly: true }));
+  const target = known ?? (await chooseToken(services, arg, { title: vscode.l10n.t('Insert a token into .env'), storedOnly: true }));
   if (!target) return undefined;
   const secret = known?.secret ?? (await services.secrets.get(target.connection.id, target.token.id));
   if (!secret) {
-    throw new UserFacingError(`The secret of "${target.token.name}" is not stored on this machine. Rotate the token to get a new one.`);
+    throw new UserFacingError(vscode.l10n.t('The secret of "{0}" is not stored on this machine. Rotate the token to get a new one.', target.token.name));
   }
 
   const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0) throw new UserFacingError('Open a folder first: Token Hub writes the token into that folder\'s .env file.');
+  if (folders.length === 0) throw new UserFacingError(vscode.l10n.t('Open a folder first: Token Hub writes the token into that folder\'s .env file.'));
   let folder = folders[0];
   if (folders.length > 1) {
     const picked = await prompter.pickOne<vscode.WorkspaceFolder>({
       id: 'folder',
-      title: `Insert "${target.token.name}" into .env`,
-      placeholder: 'Choose the workspace folder whose .env file gets the token.',
+      title: vscode.l10n.t('Insert "{0}" into .env', target.token.name),
+      placeholder: vscode.l10n.t('Choose the workspace folder whose .env file gets the token.'),
       items: folders.map((candidate) => ({ label: candidate.name, description: candidate.uri.fsPath, value: candidate })),
     });
     if (picked === undefined || picked === BACK) return undefined;
     folder = picked;
   }
   const settings = services.settings.read(folder.uri);
-  const title = `Insert "${target.token.name}" into ${folder.name}`;
+  const title = vscode.l10n.t('Insert "{0}" into {1}', target.token.name, folder.name);
 
   let relativePath = settings.envFile;
   let variable = settings.envVariable;
@@ -68,7 +68,7 @@ export async function insertIntoEnv(
         title,
         step: 1,
         totalSteps: 2,
-        prompt: 'The file to write, relative to the workspace folder.',
+        prompt: vscode.l10n.t('The file to write, relative to the workspace folder.'),
         value: relativePath,
         validate: envFileProblem,
       });
@@ -82,7 +82,7 @@ export async function insertIntoEnv(
       title,
       step: 2,
       totalSteps: 2,
-      prompt: `The variable that will hold the secret in ${relativePath}.`,
+      prompt: vscode.l10n.t('The variable that will hold the secret in {0}.', relativePath),
       value: variable,
       validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
     });

@@ -18,20 +18,20 @@ function userVariableName(): string {
 }
 
 export async function useInTerminalsCommand(services: Services, arg?: unknown): Promise<InjectedToken | undefined> {
-  const target = await chooseToken(services, arg, { title: 'Use a token in terminals and debug sessions', storedOnly: true });
+  const target = await chooseToken(services, arg, { title: vscode.l10n.t('Use a token in terminals and debug sessions'), storedOnly: true });
   if (!target) return undefined;
   const { connection, token } = target;
   const secret = await services.secrets.get(connection.id, token.id);
   if (!secret) {
-    throw new UserFacingError(`The secret of "${token.name}" is not stored on this machine. Rotate the token to get a new one.`);
+    throw new UserFacingError(vscode.l10n.t('The secret of "{0}" is not stored on this machine. Rotate the token to get a new one.', token.name));
   }
   const { injection, prompts } = services;
   let variable = injection.variableOf(connection.id, token.id) ?? userVariableName();
   for (;;) {
     const answer = await prompts.current.askText({
       id: 'injectVariable',
-      title: `Use "${token.name}" in terminals and debug sessions`,
-      prompt: 'The environment variable that holds the secret in new terminals, tasks and debug sessions of this window.',
+      title: vscode.l10n.t('Use "{0}" in terminals and debug sessions', token.name),
+      prompt: vscode.l10n.t('The environment variable that holds the secret in new terminals, tasks and debug sessions of this window.'),
       value: variable,
       validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
     });
@@ -94,12 +94,12 @@ export async function stopUsingInTerminalsCommand(services: Services, arg?: unkn
   } else {
     const all = injection.list();
     if (all.length === 0) {
-      throw new UserFacingError('No token is given to terminals of this window. Run "Token Hub: Use in Terminals and Debug Sessions" on a token first.');
+      throw new UserFacingError(vscode.l10n.t('No token is given to terminals of this window. Run "Token Hub: Use in Terminals and Debug Sessions" on a token first.'));
     }
     const picked = await prompts.current.pickOne<InjectedToken>({
       id: 'injectedToken',
-      title: 'Stop using a token in terminals and debug sessions',
-      placeholder: 'Choose the token new terminals should no longer get.',
+      title: vscode.l10n.t('Stop using a token in terminals and debug sessions'),
+      placeholder: vscode.l10n.t('Choose the token new terminals should no longer get.'),
       items: all.map((candidate) => ({ label: candidate.tokenName, description: candidate.variable, value: candidate })),
     });
     if (picked === undefined || picked === BACK) return false;

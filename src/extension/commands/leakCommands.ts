@@ -39,16 +39,12 @@ export function leakCommandHandlers(services: Services, guard: LeakGuard, owners
   };
 }
 
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
 export async function scanWorkspaceCommand(services: Services, guard: LeakGuard): Promise<WorkspaceScanResult | undefined> {
   if ((vscode.workspace.workspaceFolders ?? []).length === 0) {
-    throw new UserFacingError('Open a folder first: Token Hub scans the files of the open workspace.');
+    throw new UserFacingError(vscode.l10n.t('Open a folder first: Token Hub scans the files of the open workspace.'));
   }
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Scanning the workspace for exposed Token Hub tokens', cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Scanning the workspace for exposed Token Hub tokens'), cancellable: true },
     (progress, cancellation) => {
       let shown = 0;
       return guard.scanWorkspace((scanned, total) => {
@@ -61,16 +57,19 @@ export async function scanWorkspaceCommand(services: Services, guard: LeakGuard)
     },
   );
   const prompter = services.prompts.current;
-  const showProblems = 'Show Problems';
-  const found = `${plural(result.findings, 'exposed token', 'exposed tokens')} in ${plural(result.filesWithFindings, 'file', 'files')}`;
+  const showProblems = vscode.l10n.t('Show Problems');
+  const tokens = (count: number) => (count === 1 ? vscode.l10n.t('1 exposed token') : vscode.l10n.t('{0} exposed tokens', count));
+  const files = (count: number) => (count === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', count));
+  const found = vscode.l10n.t('{0} in {1}', tokens(result.findings), files(result.filesWithFindings));
   let text: string;
-  if (result.cancelled) text = `Scan cancelled after ${plural(result.files, 'file', 'files')}: found ${found} so far.`;
-  else if (result.findings > 0) text = `Found ${found}.`;
+  if (result.cancelled) text = vscode.l10n.t('Scan cancelled after {0}: found {1} so far.', files(result.files), found);
+  else if (result.findings > 0) text = vscode.l10n.t('Found {0}.', found);
   else if (result.files === 0 && result.ignored > 0) {
-    text = `Nothing to scan: git ignores all ${plural(result.ignored, 'file', 'files')} of the workspace, and an ignored file is where a secret belongs.`;
+    text = vscode.l10n.t('Nothing to scan: git ignores all {0} of the workspace, and an ignored file is where a secret belongs.', files(result.ignored));
+  } else if (result.ignored > 0) {
+    text = vscode.l10n.t('No exposed Token Hub tokens found in {0} ({1} that git ignores were not read).', files(result.files), files(result.ignored));
   } else {
-    const ignored = result.ignored > 0 ? ` (${plural(result.ignored, 'file', 'files')} that git ignores were not read)` : '';
-    text = `No exposed Token Hub tokens found in ${plural(result.files, 'file', 'files')}${ignored}.`;
+    text = vscode.l10n.t('No exposed Token Hub tokens found in {0}.', files(result.files));
   }
   const actions = result.findings > 0 ? [showProblems] : [];
   void prompter
@@ -96,11 +95,11 @@ async function exposedTokenAt(uriArg: unknown, rangeArg: unknown): Promise<Expos
     document = vscode.window.activeTextEditor.document;
     position = vscode.window.activeTextEditor.selection.active;
   }
-  if (!document) throw new UserFacingError('Open the file with the exposed token first.');
+  if (!document) throw new UserFacingError(vscode.l10n.t('Open the file with the exposed token first.'));
   const findings = scanText(document.getText());
   const at = position ? document.offsetAt(position) : -1;
   const finding = findings.find((candidate) => candidate.index <= at && at <= candidate.index + candidate.length) ?? (position ? undefined : findings[0]);
-  if (!finding) throw new UserFacingError('There is no Token Hub secret at that place any more. Run the scan again.');
+  if (!finding) throw new UserFacingError(vscode.l10n.t('There is no Token Hub secret at that place any more. Run the scan again.'));
   const range = new vscode.Range(finding.line, finding.column, finding.line, finding.column + finding.length);
   return { document, secret: finding.token, range };
 }
@@ -108,14 +107,14 @@ async function exposedTokenAt(uriArg: unknown, rangeArg: unknown): Promise<Expos
 /** Finds the same secret again after questions were asked (the person may have edited the file meanwhile). */
 function relocate(document: vscode.TextDocument, secret: string, near: vscode.Range): vscode.Range {
   const findings = scanText(document.getText()).filter((finding) => finding.token === secret);
-  if (findings.length === 0) throw new UserFacingError(`The token ${maskToken(secret)} is no longer in ${vscode.workspace.asRelativePath(document.uri)}.`);
+  if (findings.length === 0) throw new UserFacingError(vscode.l10n.t('The token {0} is no longer in {1}.', maskToken(secret), vscode.workspace.asRelativePath(document.uri)));
   const closest = findings.reduce((best, finding) => (Math.abs(finding.line - near.start.line) < Math.abs(best.line - near.start.line) ? finding : best));
   return new vscode.Range(closest.line, closest.column, closest.line, closest.column + closest.length);
 }
 
 function folderOf(document: vscode.TextDocument): vscode.WorkspaceFolder {
   const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new UserFacingError('Open a folder first: Token Hub writes the token into that folder\'s .env file.');
+  if (!folder) throw new UserFacingError(vscode.l10n.t('Open a folder first: Token Hub writes the token into that folder\'s .env file.'));
   return folder;
 }
 
@@ -134,10 +133,10 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
   const folder = folderOf(document);
   const settings = services.settings.read(folder.uri);
   const target: EnvTarget = { folder, relativePath: settings.envFile };
-  const title = `Move ${masked} to ${settings.envFile}`;
+  const title = vscode.l10n.t('Move {0} to {1}', masked, settings.envFile);
   const envUri = services.envFiles.uriOf(target);
   if (envUri.toString() === document.uri.toString()) {
-    throw new UserFacingError(`The token is in ${settings.envFile} already. Add the file to .gitignore instead.`);
+    throw new UserFacingError(vscode.l10n.t('The token is in {0} already. Add the file to .gitignore instead.', settings.envFile));
   }
   // Refused before any question: the file comes from settings the person did not type here.
   const problem = await writeTargetProblem(folder, settings.envFile, 'secret');
@@ -149,10 +148,10 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
         `This folder's settings (tokenHub.envFile) name ${settings.envFile}, which git does not ignore, so Token Hub will not move a secret there. Add it to .gitignore first, or set tokenHub.envFile in your user settings.`,
       );
     }
-    const agree = 'Add to .gitignore and Move';
+    const agree = vscode.l10n.t('Add to .gitignore and Move');
     const choice = await prompter.message(
       `This folder's settings (tokenHub.envFile) name ${settings.envFile}, a new file git does not ignore. Add it to .gitignore and move the token there?`,
-      { id: 'confirmWorkspaceEnvFile', modal: true, severity: 'warning', detail: 'A cloned repository can set this. Choose Cancel if you did not expect it.' },
+      { id: 'confirmWorkspaceEnvFile', modal: true, severity: 'warning', detail: vscode.l10n.t('A cloned repository can set this. Choose Cancel if you did not expect it.') },
       agree,
     );
     if (choice !== agree) return undefined;
@@ -169,7 +168,7 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
       title,
       step: 1,
       totalSteps: languageReference(variable) === undefined ? 2 : 1,
-      prompt: `The variable in ${settings.envFile} that will hold the token.`,
+      prompt: vscode.l10n.t('The variable in {0} that will hold the token.', settings.envFile),
       value: variable,
       validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
     });
@@ -182,12 +181,12 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
       title,
       step: 2,
       totalSteps: 2,
-      prompt: `What to put in place of the token in this ${document.languageId} file, to read ${variable}.`,
+      prompt: vscode.l10n.t('What to put in place of the token in this {0} file, to read {1}.', document.languageId, variable),
       value: `\${${variable}}`,
       validate: (value) => {
-        if (value.trim() === '') return 'Enter the text that reads the variable, such as ${' + variable + '}.';
-        if (/[\r\n]/.test(value)) return 'Keep the reference on one line.';
-        if (scanText(value).length > 0) return 'The reference must not contain a secret.';
+        if (value.trim() === '') return vscode.l10n.t('Enter the text that reads the variable, such as {0}.', '${' + variable + '}');
+        if (/[\r\n]/.test(value)) return vscode.l10n.t('Keep the reference on one line.');
+        if (scanText(value).length > 0) return vscode.l10n.t('The reference must not contain a secret.');
         return undefined;
       },
     });
@@ -202,7 +201,7 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
     const replace = 'Replace';
     const choice = await prompter.message(
       `${variable} is already set in ${settings.envFile} (line ${existing.line + 1}). Replace its value with the token ${masked}?`,
-      { id: 'confirmReplace', modal: true, severity: 'warning', detail: 'The other lines of the file stay as they are.' },
+      { id: 'confirmReplace', modal: true, severity: 'warning', detail: vscode.l10n.t('The other lines of the file stay as they are.') },
       replace,
     );
     if (choice !== replace) return undefined;
@@ -219,15 +218,15 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
     if (importLine !== undefined) edit.insert(document.uri, new vscode.Position(importLine, 0), `import os${document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n'}`);
   }
   if (!(await vscode.workspace.applyEdit(edit))) {
-    throw new UserFacingError(`Token Hub wrote ${variable} to ${settings.envFile} but could not edit ${vscode.workspace.asRelativePath(document.uri)}. Replace the token with ${reference} by hand.`);
+    throw new UserFacingError(vscode.l10n.t('Token Hub wrote {0} to {1} but could not edit {2}. Replace the token with {3} by hand.', variable, settings.envFile, vscode.workspace.asRelativePath(document.uri), reference));
   }
   await guard.scanDocument(document);
   services.logger.info(`Moved ${masked} from ${document.uri.fsPath} to ${settings.envFile} as ${variable}.`);
 
   const ignored = await services.envFiles.isIgnored(target);
-  void prompter.message(`Moved the token ${masked} to ${settings.envFile} as ${variable}; the file now reads ${reference}. Save it to keep the change.`, { id: 'moved' });
+  void prompter.message(vscode.l10n.t('Moved the token {0} to {1} as {2}; the file now reads {3}. Save it to keep the change.', masked, settings.envFile, variable, reference), { id: 'moved' });
   if (!ignored) {
-    const add = 'Add to .gitignore';
+    const add = vscode.l10n.t('Add to .gitignore');
     void prompter
       .message(`${settings.envFile} is not ignored by git, so the secret could be committed. Add it to .gitignore?`, { id: 'notIgnored', severity: 'warning' }, add)
       .then(async (choice) => {
@@ -252,14 +251,14 @@ export async function revokeExposedTokenCommand(
   const owner: TokenOwner | undefined = await owners.find(secret, true);
   if (!owner) {
     throw new UserFacingError(
-      `Token Hub found no token ${masked} in the workspaces you are signed in to (or could not reach their hubs: see the log), so it cannot revoke it. Ask its owner to.`,
+      vscode.l10n.t('Token Hub found no token {0} in the workspaces you are signed in to (or could not reach their hubs: see the log), so it cannot revoke it. Ask its owner to.', masked),
     );
   }
   const { connection, token } = owner;
-  const revoke = 'Revoke Token';
+  const revoke = vscode.l10n.t('Revoke Token');
   const choice = await services.prompts.current.message(
-    `Revoke the token "${token.name}" (${masked}) of ${connection.workspaceName}?`,
-    { id: 'confirmRevoke', modal: true, severity: 'warning', detail: 'Every program using it stops working at once. This cannot be undone.' },
+    vscode.l10n.t('Revoke the token "{0}" ({1}) of {2}?', token.name, masked, connection.workspaceName),
+    { id: 'confirmRevoke', modal: true, severity: 'warning', detail: vscode.l10n.t('Every program using it stops working at once. This cannot be undone.') },
     revoke,
   );
   if (choice !== revoke) return false;
@@ -267,7 +266,7 @@ export async function revokeExposedTokenCommand(
   owners.forget();
   await guard.markRevoked(secret);
   services.logger.info(`Revoked token "${token.name}" (${masked}) in "${connection.workspaceName}" from the leak guard.`);
-  void services.prompts.current.message(`Revoked "${token.name}" (${masked}). Programs that still use it are now refused; remove it from the file.`, { id: 'revoked' });
+  void services.prompts.current.message(vscode.l10n.t('Revoked "{0}" ({1}). Programs that still use it are now refused; remove it from the file.', token.name, masked), { id: 'revoked' });
   return true;
 }
 
@@ -280,12 +279,12 @@ export async function removeDeadTokenCommand(services: Services, guard: LeakGuar
   const masked = maskToken(secret);
   const identity = await owners.identify(secret, true);
   if (identity.state === 'live') {
-    throw new UserFacingError(`The token ${masked} is live in ${identity.owner.connection.workspaceName}, so programs may still use it. Move it to .env, or revoke it first.`);
+    throw new UserFacingError(vscode.l10n.t('The token {0} is live in {1}, so programs may still use it. Move it to .env, or revoke it first.', masked, identity.owner.connection.workspaceName));
   }
   await applyRemoval(document, secret);
   await guard.scanDocument(document);
   services.logger.info(`Removed ${masked} from ${document.uri.fsPath} (not live).`);
-  void services.prompts.current.message(`Removed the token ${masked} from ${vscode.workspace.asRelativePath(document.uri)}. Save the file to keep the change.`, { id: 'removedToken' });
+  void services.prompts.current.message(vscode.l10n.t('Removed the token {0} from {1}. Save the file to keep the change.', masked, vscode.workspace.asRelativePath(document.uri)), { id: 'removedToken' });
   return true;
 }
 
@@ -299,10 +298,10 @@ export async function ignoreHereCommand(guard: LeakGuard, uriArg?: unknown, rang
   const { document, range } = await exposedTokenAt(uriArg, rangeArg);
   const line = document.lineAt(range.start.line);
   const marker = ignoreMarkerLine(markerLanguageOf(document), line.text.slice(0, line.firstNonWhitespaceCharacterIndex));
-  if (marker === undefined) throw new UserFacingError(`A ${document.languageId} file has no comments, so the token cannot be ignored there. Move it to .env instead.`);
+  if (marker === undefined) throw new UserFacingError(vscode.l10n.t('A {0} file has no comments, so the token cannot be ignored there. Move it to .env instead.', document.languageId));
   const edit = new vscode.WorkspaceEdit();
   edit.insert(document.uri, new vscode.Position(range.start.line, 0), `${marker}${document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n'}`);
-  if (!(await vscode.workspace.applyEdit(edit))) throw new UserFacingError(`Token Hub could not edit ${vscode.workspace.asRelativePath(document.uri)}.`);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new UserFacingError(vscode.l10n.t('Token Hub could not edit {0}.', vscode.workspace.asRelativePath(document.uri)));
   await guard.scanDocument(document);
   return true;
 }
@@ -311,12 +310,12 @@ export async function ignoreHereCommand(guard: LeakGuard, uriArg?: unknown, rang
 export async function addToGitignoreCommand(services: Services, guard: LeakGuard, uriArg?: unknown): Promise<boolean> {
   const uri = uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
   const folder = uri && vscode.workspace.getWorkspaceFolder(uri);
-  if (!uri || !folder) throw new UserFacingError('Only a file inside the open folder can be added to its .gitignore.');
+  if (!uri || !folder) throw new UserFacingError(vscode.l10n.t('Only a file inside the open folder can be added to its .gitignore.'));
   const relativePath = vscode.workspace.asRelativePath(uri, false);
   await services.envFiles.addToGitignore({ folder, relativePath });
   guard.forgetIgnores();
   await guard.rescanReported();
-  void services.prompts.current.message(`Added ${relativePath} to .gitignore.`, { id: 'gitignored' });
+  void services.prompts.current.message(vscode.l10n.t('Added {0} to .gitignore.', relativePath), { id: 'gitignored' });
   return true;
 }
 
@@ -350,13 +349,13 @@ export class LeakCodeActions implements vscode.CodeActionProvider {
         actions.push(codeAction);
       };
       const dead = diagnostic.code === REVOKED_CODE || diagnostic.code === NOT_LIVE_CODE;
-      if (dead) action('Remove this token', LEAK_COMMANDS.remove, true);
-      else if (envFile && folder) action('Add this file to .gitignore', LEAK_COMMANDS.addToGitignore, true);
-      else if (folder || vscode.workspace.workspaceFolders?.length) action('Move to .env and replace with a reference', LEAK_COMMANDS.moveToEnv, true);
+      if (dead) action(vscode.l10n.t('Remove this token'), LEAK_COMMANDS.remove, true);
+      else if (envFile && folder) action(vscode.l10n.t('Add this file to .gitignore'), LEAK_COMMANDS.addToGitignore, true);
+      else if (folder || vscode.workspace.workspaceFolders?.length) action(vscode.l10n.t('Move to .env and replace with a reference'), LEAK_COMMANDS.moveToEnv, true);
       if (parsed.prefix === ACCESS_TOKEN_PREFIX && diagnostic.code === EXPOSED_CODE && (await this.owners.find(secret))) {
-        action('Revoke this token', LEAK_COMMANDS.revoke);
+        action(vscode.l10n.t('Revoke this token'), LEAK_COMMANDS.revoke);
       }
-      if (ignoreMarkerLine(markerLanguageOf(document), '') !== undefined) action('Ignore here', LEAK_COMMANDS.ignoreHere);
+      if (ignoreMarkerLine(markerLanguageOf(document), '') !== undefined) action(vscode.l10n.t('Ignore here'), LEAK_COMMANDS.ignoreHere);
     }
     return actions;
   }

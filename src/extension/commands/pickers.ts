@@ -1,4 +1,5 @@
 // Choosing what a command acts on: the tree item it was invoked on, or a quick pick when run from the palette.
+import * as vscode from 'vscode';
 import { Token } from '../../api/types';
 import { describeLastUsed } from '../../core/dates';
 import { BACK } from '../flows/prompter';
@@ -21,13 +22,13 @@ export async function chooseConnection(services: Services, arg: unknown, title: 
   if (isTreeNode(arg) && arg.connection.status === 'connected') return arg.connection;
   const connected = services.connections.connected();
   if (connected.length === 0) {
-    throw new UserFacingError('Sign in to a Token Hub first: run "Token Hub: Sign In" from the Command Palette.');
+    throw new UserFacingError(vscode.l10n.t('Sign in to a Token Hub first: run "Token Hub: Sign In" from the Command Palette.'));
   }
   if (connected.length === 1) return connected[0];
   const answer = await services.prompts.current.pickOne<Connection>({
     id: 'connection',
     title,
-    placeholder: 'Choose the workspace.',
+    placeholder: vscode.l10n.t('Choose the workspace.'),
     items: connected.map((connection) => ({ label: connection.workspaceName, description: connection.url, value: connection })),
   });
   return answer === BACK ? undefined : answer;
@@ -42,7 +43,7 @@ export async function chooseToken(
   if (isTreeNode(arg) && (arg.kind === 'token' || arg.kind === 'endpoint')) return { connection: arg.connection, token: arg.token };
   const connected = services.connections.connected();
   if (connected.length === 0) {
-    throw new UserFacingError('Sign in to a Token Hub first: run "Token Hub: Sign In" from the Command Palette.');
+    throw new UserFacingError(vscode.l10n.t('Sign in to a Token Hub first: run "Token Hub: Sign In" from the Command Palette.'));
   }
   const candidates: TokenTarget[] = [];
   for (const connection of connected) {
@@ -55,15 +56,15 @@ export async function chooseToken(
   if (candidates.length === 0) {
     throw new UserFacingError(
       options.storedOnly
-        ? 'No token has its secret stored on this machine. Create a token here, or rotate one to get a new secret.'
-        : 'There are no access tokens yet. Create one with "Token Hub: Create Access Token".',
+        ? vscode.l10n.t('No token has its secret stored on this machine. Create a token here, or rotate one to get a new secret.')
+        : vscode.l10n.t('There are no access tokens yet. Create one with "Token Hub: Create Access Token".'),
     );
   }
   const several = connected.length > 1;
   const answer = await services.prompts.current.pickOne<TokenTarget>({
     id: 'token',
     title: options.title,
-    placeholder: 'Choose a token (type to filter by name).',
+    placeholder: vscode.l10n.t('Choose a token (type to filter by name).'),
     items: candidates.map((target) => ({
       label: target.token.name,
       description: `${target.token.maskedKey} · ${describeLastUsed(target.token.lastUsedAt)}`,

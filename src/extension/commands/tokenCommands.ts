@@ -13,15 +13,16 @@ import { listPlaces, placesOfToken, removeFromPlaces } from './placeEdits';
 import { usageLabel } from '../views/tokenTree';
 import { Services } from './services';
 
-const GRACE_CHOICES = [
-  { label: 'No grace period', description: 'The current secret stops working at once.', seconds: 0 },
-  { label: '1 hour', description: 'The current secret keeps working for one hour.', seconds: 3600 },
-  { label: '24 hours', description: 'The current secret keeps working for a day.', seconds: 86400 },
+/** Read when asked (not at load), so they come in the window's language. */
+const graceChoices = () => [
+  { label: vscode.l10n.t('No grace period'), description: vscode.l10n.t('The current secret stops working at once.'), seconds: 0 },
+  { label: vscode.l10n.t('1 hour'), description: vscode.l10n.t('The current secret keeps working for one hour.'), seconds: 3600 },
+  { label: vscode.l10n.t('24 hours'), description: vscode.l10n.t('The current secret keeps working for a day.'), seconds: 86400 },
 ];
 
 export async function createTokenCommand(services: Services, arg?: unknown): Promise<Token | undefined> {
   const { connections, prompts } = services;
-  const connection = await chooseConnection(services, arg, 'Create an access token');
+  const connection = await chooseConnection(services, arg, vscode.l10n.t('Create an access token'));
   if (!connection) return undefined;
   const client = connections.clientOf(connection);
   const [workspace, endpoints] = await services.progress.run(vscode.l10n.t('Reading the endpoints of "{0}"…', connection.workspaceName), () =>
@@ -112,7 +113,7 @@ async function offerToDeleteOrphan(services: Services, connection: Connection, n
 }
 
 export async function deleteTokenCommand(services: Services, arg?: unknown): Promise<boolean> {
-  const target = await chooseToken(services, arg, { title: 'Delete an access token' });
+  const target = await chooseToken(services, arg, { title: vscode.l10n.t('Delete an access token') });
   if (!target) return false;
   const { connection, token } = target;
   const confirm = vscode.l10n.t('Delete Access Token');
@@ -162,15 +163,15 @@ export async function revokeToken(services: Services, connection: Connection, to
 }
 
 export async function rotateTokenCommand(services: Services, arg?: unknown): Promise<Token | undefined> {
-  const target = await chooseToken(services, arg, { title: 'Rotate an access token' });
+  const target = await chooseToken(services, arg, { title: vscode.l10n.t('Rotate an access token') });
   if (!target) return undefined;
   const { connection, token } = target;
   const prompter = services.prompts.current;
   const grace = await prompter.pickOne<number>({
     id: 'grace',
     title: vscode.l10n.t('Rotate "{0}"', token.name),
-    placeholder: 'How long should the current secret keep working?',
-    items: GRACE_CHOICES.map((choice, index) => ({ label: choice.label, description: choice.description, value: choice.seconds, picked: index === 0 })),
+    placeholder: vscode.l10n.t('How long should the current secret keep working?'),
+    items: graceChoices().map((choice, index) => ({ label: choice.label, description: choice.description, value: choice.seconds, picked: index === 0 })),
   });
   if (grace === undefined || grace === BACK) return undefined;
 
@@ -210,7 +211,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   const untouchedNote = untouched.length === 0
     ? ''
     : `\n\n${vscode.l10n.t('Not updated, because git may commit them. To have them follow the new secret, cancel, use the leak guard\'s "Move to .env" in each, then rotate:')}\n${listPlaces(untouched)}`;
-  const graceText = grace === 0 ? vscode.l10n.t('The current secret stops working at once.') : vscode.l10n.t('The current secret keeps working for {0}.', GRACE_CHOICES.find((c) => c.seconds === grace)?.label ?? `${grace} s`);
+  const graceText = grace === 0 ? vscode.l10n.t('The current secret stops working at once.') : vscode.l10n.t('The current secret keeps working for {0}.', graceChoices().find((c) => c.seconds === grace)?.label ?? vscode.l10n.t('{0} s', grace));
   let updateFiles = false;
   if (files.length > 0) {
     const update = vscode.l10n.t('Rotate and Update Files');
@@ -278,7 +279,7 @@ export async function copySecret(services: Services, name: string, secret: strin
 }
 
 export async function copyTokenCommand(services: Services, arg?: unknown): Promise<void> {
-  const target = await chooseToken(services, arg, { title: 'Copy a token', storedOnly: true });
+  const target = await chooseToken(services, arg, { title: vscode.l10n.t('Copy a token'), storedOnly: true });
   if (!target) return;
   const secret = await services.secrets.get(target.connection.id, target.token.id);
   if (!secret) {
@@ -292,7 +293,7 @@ export async function copyTokenCommand(services: Services, arg?: unknown): Promi
 }
 
 export async function copyMaskedKeyCommand(services: Services, arg?: unknown): Promise<void> {
-  const target = await chooseToken(services, arg, { title: 'Copy a masked key' });
+  const target = await chooseToken(services, arg, { title: vscode.l10n.t('Copy a masked key') });
   if (!target) return;
   await vscode.env.clipboard.writeText(target.token.maskedKey);
   void services.prompts.current.message(vscode.l10n.t('Copied {0}.', target.token.maskedKey), { id: 'copiedMasked' });

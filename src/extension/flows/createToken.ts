@@ -3,6 +3,7 @@ import { HubClient, HubError } from '../../api/client';
 import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../api/types';
 import { daysFromNow, formatInstant } from '../../core/dates';
 import { calendarDateProblem, validateExpiry, validateTokenName } from '../../core/validation';
+import { l10n } from '../l10n';
 import { BACK, Prompter } from './prompter';
 
 const TOTAL_STEPS = 4;
@@ -31,7 +32,7 @@ type State = 'name' | 'endpoints' | 'expiry' | 'customDate' | 'review';
 export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<CreateTokenDraft> = {}): Promise<CreateTokenDraft | undefined> {
   const { prompter, workspace, endpoints } = deps;
   const now = deps.now ?? Date.now;
-  const title = `Create an access token in ${workspace.name}`;
+  const title = l10n.t('Create an access token in {0}', workspace.name);
   const draft: CreateTokenDraft = {
     name: initial.name ?? '',
     endpoints: initial.endpoints ?? [],
@@ -47,7 +48,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
           title,
           step: 1,
           totalSteps: TOTAL_STEPS,
-          prompt: 'Name the token after the program that will use it: lowercase letters, digits and hyphens.',
+          prompt: l10n.t('Name the token after the program that will use it: lowercase letters, digits and hyphens.'),
           placeholder: 'billing-service-prod',
           value: draft.name,
           validate: (value) => validateTokenName(value) ?? undefined,
@@ -60,10 +61,10 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
       }
       case 'endpoints': {
         if (endpoints.length === 0) {
-          await prompter.message(`The workspace ${workspace.name} has no endpoints yet, so a token could not call anything.`, {
+          await prompter.message(l10n.t('The workspace {0} has no endpoints yet, so a token could not call anything.', workspace.name), {
             id: 'noEndpoints',
             severity: 'warning',
-            detail: 'Ask the hub\'s operator to add one with "tokenhub endpoint add", then try again.',
+            detail: l10n.t('Ask the hub\'s operator to add one with "tokenhub endpoint add", then try again.'),
           });
           return undefined;
         }
@@ -72,7 +73,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
           title,
           step: 2,
           totalSteps: TOTAL_STEPS,
-          placeholder: 'Tick the endpoints this token may call.',
+          placeholder: l10n.t('Tick the endpoints this token may call.'),
           items: endpoints.map((endpoint) => ({
             label: endpoint.id,
             description: endpoint.name,
@@ -80,7 +81,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
             picked: draft.endpoints.includes(endpoint.id),
             value: endpoint.id,
           })),
-          validateSelection: (values) => (values.length === 0 ? 'Choose at least one endpoint, then press Enter.' : undefined),
+          validateSelection: (values) => (values.length === 0 ? l10n.t('Choose at least one endpoint, then press Enter.') : undefined),
         });
         if (answer === undefined) return undefined;
         if (answer === BACK) {
@@ -97,7 +98,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
           title,
           step: 3,
           totalSteps: TOTAL_STEPS,
-          placeholder: 'When should the token stop working?',
+          placeholder: l10n.t('When should the token stop working?'),
           items: expiryItems(workspace, expiryChoice, now()),
         });
         if (answer === undefined) return undefined;
@@ -120,7 +121,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
           title,
           step: 3,
           totalSteps: TOTAL_STEPS,
-          prompt: `Enter the last day the token works (UTC), within ${workspace.policy.maxLifetimeDays} days from today.`,
+          prompt: l10n.t('Enter the last day the token works (UTC), within {0} days from today.', workspace.policy.maxLifetimeDays),
           placeholder: 'YYYY-MM-DD',
           value: draft.expiresAt ? draft.expiresAt.slice(0, 10) : '',
           validate: (value) => customDateProblem(value, workspace, now()),
@@ -135,18 +136,18 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
         break;
       }
       case 'review': {
-        const expiry = draft.expiresAt ? `expires ${formatInstant(draft.expiresAt)}` : 'never expires';
-        const calls = `Calls ${joinAnd(draft.endpoints)}`;
+        const expiry = draft.expiresAt ? l10n.t('expires {0}', formatInstant(draft.expiresAt)) : l10n.t('never expires');
+        const calls = l10n.t('Calls {0}', joinAnd(draft.endpoints));
         const answer = await prompter.pickOne<'create' | 'back'>({
           id: 'review',
           title,
           step: 4,
           totalSteps: TOTAL_STEPS,
           // Short, so it fits the quick input; the details are in the items, which wrap onto their own lines.
-          placeholder: `Create "${draft.name}"? Press Enter to create it.`,
+          placeholder: l10n.t('Create "{0}"? Press Enter to create it.', draft.name),
           items: [
-            { label: '$(check) Create token', description: expiry, detail: calls, value: 'create', picked: true },
-            { label: '$(arrow-left) Back', description: 'Change the expiry', value: 'back' },
+            { label: `$(check) ${l10n.t('Create token')}`, description: expiry, detail: calls, value: 'create', picked: true },
+            { label: `$(arrow-left) ${l10n.t('Back')}`, description: l10n.t('Change the expiry'), value: 'back' },
           ],
         });
         if (answer === undefined) return undefined;
@@ -162,7 +163,7 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
 
 /** "a", "a and b", "a, b and c". */
 function joinAnd(items: string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+  return items.length <= 1 ? items.join('') : l10n.t('{0} and {1}', items.slice(0, -1).join(', '), items.at(-1) ?? '');
 }
 
 export function toCreateRequest(draft: CreateTokenDraft): CreateTokenRequest {
@@ -178,7 +179,7 @@ async function nameTakenMessage(client: HubClient, workspace: Workspace, name: s
   try {
     const page = await client.listTokens({ search: name, limit: 200 });
     if (page.data.some((token) => token.name === name)) {
-      return `A token named "${name}" already exists in ${workspace.name}; choose another name.`;
+      return l10n.t('A token named "{0}" already exists in {1}; choose another name.', name, workspace.name);
     }
   } catch (error) {
     // The hub will check the name again on create; a lookup failure must not block typing.
@@ -192,16 +193,18 @@ function expiryItems(workspace: Workspace, current: ExpiryChoice, now: number) {
   const days = [...new Set([defaultLifetimeDays, 7, 60, 90])].filter((value) => value <= maxLifetimeDays);
   days.sort((a, b) => (a === defaultLifetimeDays ? -1 : b === defaultLifetimeDays ? 1 : a - b));
   const items: Array<{ label: string; description?: string; detail?: string; picked?: boolean; value: ExpiryChoice }> = days.map((value) => ({
-    label: `${value} days`,
-    description: `${value === defaultLifetimeDays ? 'workspace default · ' : ''}until ${formatInstant(daysFromNow(value, now))}`,
+    label: l10n.t('{0} days', value),
+    description: value === defaultLifetimeDays
+      ? l10n.t('workspace default · until {0}', formatInstant(daysFromNow(value, now)))
+      : l10n.t('until {0}', formatInstant(daysFromNow(value, now))),
     picked: current.kind === 'days' && current.days === value,
     value: { kind: 'days', days: value },
   }));
-  items.push({ label: 'Custom date…', description: `up to ${maxLifetimeDays} days`, picked: current.kind === 'custom', value: { kind: 'custom' } });
+  items.push({ label: l10n.t('Custom date…'), description: l10n.t('up to {0} days', maxLifetimeDays), picked: current.kind === 'custom', value: { kind: 'custom' } });
   if (allowNoExpiry) {
     items.push({
-      label: '$(warning) Never expires',
-      detail: 'Not recommended: a leaked token keeps working until someone deletes it.',
+      label: `$(warning) ${l10n.t('Never expires')}`,
+      detail: l10n.t('Not recommended: a leaked token keeps working until someone deletes it.'),
       picked: current.kind === 'never',
       value: { kind: 'never' },
     });
@@ -217,9 +220,9 @@ export function customDateProblem(value: string, workspace: Workspace, now: numb
   const problem = calendarDateProblem(value);
   if (problem) return problem;
   const expiresAt = endOfDayUtc(value.trim());
-  if (Date.parse(expiresAt) <= now) return 'Choose a date in the future.';
+  if (Date.parse(expiresAt) <= now) return l10n.t('Choose a date in the future.');
   if (Date.parse(expiresAt) > now + workspace.policy.maxLifetimeDays * DAY_MS) {
-    return `Choose a date within ${workspace.policy.maxLifetimeDays} days from today, the longest this workspace allows.`;
+    return l10n.t('Choose a date within {0} days from today, the longest this workspace allows.', workspace.policy.maxLifetimeDays);
   }
   return validateExpiry(expiresAt, workspace.policy, now) ?? undefined;
 }

@@ -2,32 +2,33 @@
 import { HubError, normaliseHubUrl } from '../../api/client';
 import { isValidToken } from '../../core/token';
 import type { Connection, ConnectionManager } from '../services/connections';
+import { l10n } from '../l10n';
 import { BACK, Prompter } from './prompter';
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8787';
 
 export function hubUrlProblem(value: string): string | undefined {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) {
-    return 'Start the address with http:// or https://, such as http://127.0.0.1:8787.';
+    return l10n.t('Start the address with http:// or https://, such as http://127.0.0.1:8787.');
   }
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    return 'Enter the hub\'s address, such as http://127.0.0.1:8787.';
+    return l10n.t('Enter the hub\'s address, such as http://127.0.0.1:8787.');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'The address must start with http:// or https://.';
-  if (url.username || url.password) return 'Leave credentials out of the address; the account key is asked for next.';
-  if (url.search || url.hash) return 'Give the hub\'s base address only, without ? or #.';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return l10n.t('The address must start with http:// or https://.');
+  if (url.username || url.password) return l10n.t('Leave credentials out of the address; the account key is asked for next.');
+  if (url.search || url.hash) return l10n.t('Give the hub\'s base address only, without ? or #.');
   return undefined;
 }
 
 export function accountKeyProblem(value: string): string | undefined {
   const key = value.trim();
-  if (!key) return 'Paste the workspace\'s account key (it starts with thak_).';
-  if (key.startsWith('thub_')) return 'That is an access token (thub_…). Sign-in needs the workspace\'s account key, which starts with thak_.';
-  if (!key.startsWith('thak_')) return 'An account key starts with thak_. Check that you copied all of it.';
-  if (!isValidToken(key, 'thak_')) return 'That account key is incomplete or mistyped (its checksum does not match). Copy it again.';
+  if (!key) return l10n.t('Paste the workspace\'s account key (it starts with thak_).');
+  if (key.startsWith('thub_')) return l10n.t('That is an access token (thub_…). Sign-in needs the workspace\'s account key, which starts with thak_.');
+  if (!key.startsWith('thak_')) return l10n.t('An account key starts with thak_. Check that you copied all of it.');
+  if (!isValidToken(key, 'thak_')) return l10n.t('That account key is incomplete or mistyped (its checksum does not match). Copy it again.');
   return undefined;
 }
 
@@ -42,10 +43,10 @@ export async function runSignIn(
     if (step === 'url') {
       const answer = await prompter.askText({
         id: 'hubUrl',
-        title: 'Sign in to a Token Hub',
+        title: l10n.t('Sign in to a Token Hub'),
         step: 1,
         totalSteps: 2,
-        prompt: 'The address of the hub. It is saved in your user settings, never in the workspace.',
+        prompt: l10n.t('The address of the hub. It is saved in your user settings, never in the workspace.'),
         value: url,
         validate: hubUrlProblem,
       });
@@ -57,10 +58,10 @@ export async function runSignIn(
     let signedIn: Connection | undefined;
     const answer = await prompter.askText({
       id: 'accountKey',
-      title: 'Sign in to a Token Hub',
+      title: l10n.t('Sign in to a Token Hub'),
       step: 2,
       totalSteps: 2,
-      prompt: 'The workspace\'s account key (thak_…). It is kept in VS Code\'s secret storage and nowhere else.',
+      prompt: l10n.t('The workspace\'s account key (thak_…). It is kept in VS Code\'s secret storage and nowhere else.'),
       password: true,
       validate: accountKeyProblem,
       validateOnAccept: async (value) => {
@@ -68,7 +69,7 @@ export async function runSignIn(
           signedIn = await connections.signIn(url, value.trim());
           return undefined;
         } catch (error) {
-          return error instanceof HubError ? error.message : 'Signing in failed. Show the log for details.';
+          return error instanceof HubError ? error.message : l10n.t('Signing in failed. Show the log for details.');
         }
       },
     });
