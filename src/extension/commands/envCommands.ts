@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { validateEnvVariableName } from '../../core/validation';
 import { findEnvVariable, findSecretInEnv } from '../../core/env';
 import { BACK, Prompter } from '../flows/prompter';
+import { DONE, FlowStep, runSteps } from '../flows/steps';
 import { EnvTarget } from '../services/envFiles';
 import { envFileProblem, RESTRICTED_MODE_TEXT, UnsafeTargetError } from '../services/secretTargets';
 import { UserFacingError } from './errorBoundary';
@@ -60,23 +61,21 @@ export async function insertIntoEnv(
 
   let relativePath = settings.envFile;
   let variable = settings.envVariable;
-  let step: 'file' | 'variable' = 'file';
-  for (;;) {
-    if (step === 'file') {
-      const answer = await prompter.askText({
-        id: 'envFile',
-        title,
-        step: 1,
-        totalSteps: 2,
-        prompt: vscode.l10n.t('The file to write, relative to the workspace folder.'),
-        value: relativePath,
-        validate: envFileProblem,
-      });
-      if (answer === undefined || answer === BACK) return undefined;
-      relativePath = answer.trim();
-      step = 'variable';
-      continue;
-    }
+  const askFile: FlowStep = async () => {
+    const answer = await prompter.askText({
+      id: 'envFile',
+      title,
+      step: 1,
+      totalSteps: 2,
+      prompt: vscode.l10n.t('The file to write, relative to the workspace folder.'),
+      value: relativePath,
+      validate: envFileProblem,
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    relativePath = answer.trim();
+    return askVariable;
+  };
+  const askVariable: FlowStep = async () => {
     const answer = await prompter.askText({
       id: 'envVariable',
       title,
@@ -86,14 +85,11 @@ export async function insertIntoEnv(
       value: variable,
       validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
     });
-    if (answer === undefined) return undefined;
-    if (answer === BACK) {
-      step = 'file';
-      continue;
-    }
+    if (answer === undefined || answer === BACK) return answer;
     variable = answer.trim();
-    break;
-  }
+    return DONE;
+  };
+  if (!(await runSteps(askFile))) return undefined;
 
   const envTarget: EnvTarget = { folder, relativePath };
   const envUri = services.envFiles.uriOf(envTarget);

@@ -8,6 +8,7 @@ import { scanText } from '../../core/scanner';
 import { ACCESS_TOKEN_PREFIX, maskToken, parseToken } from '../../core/token';
 import { validateEnvVariableName } from '../../core/validation';
 import { BACK } from '../flows/prompter';
+import { DONE, FlowStep, runSteps } from '../flows/steps';
 import { EnvTarget } from '../services/envFiles';
 import { writeTargetProblem } from '../services/secretTargets';
 import { EXPOSED_CODE, isEnvLikeFile, LEAK_SOURCE, LeakGuard, NOT_LIVE_CODE, REVOKED_CODE, WorkspaceScanResult } from '../services/leakGuard';
@@ -162,7 +163,7 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
   const languageReference = (name: string) => referenceFor(document.languageId, name);
   let variable = settings.envVariable;
   let reference: string | undefined;
-  for (;;) {
+  const askVariable: FlowStep = async () => {
     const name = await prompter.askText({
       id: 'envVariable',
       title,
@@ -172,10 +173,13 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
       value: variable,
       validate: (value) => validateEnvVariableName(value.trim()) ?? undefined,
     });
-    if (name === undefined || name === BACK) return undefined;
+    if (name === undefined || name === BACK) return name;
     variable = name.trim();
     reference = languageReference(variable);
-    if (reference !== undefined) break;
+    return reference === undefined ? askReference : DONE;
+  };
+  // A language without a known way to read a variable: the person says what stands in place of the token.
+  const askReference: FlowStep = async () => {
     const typed = await prompter.askText({
       id: 'reference',
       title,
@@ -190,11 +194,11 @@ export async function moveToEnvCommand(services: Services, guard: LeakGuard, uri
         return undefined;
       },
     });
-    if (typed === undefined) return undefined;
-    if (typed === BACK) continue;
+    if (typed === undefined || typed === BACK) return typed;
     reference = typed.trim();
-    break;
-  }
+    return DONE;
+  };
+  if (!(await runSteps(askVariable)) || reference === undefined) return undefined;
 
   const existing = findEnvVariable((await services.envFiles.read(envUri)).text, variable);
   if (existing && existing.value !== secret) {

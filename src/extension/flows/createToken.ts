@@ -1,10 +1,11 @@
-// Create: name → endpoints → expiry (→ custom date) → review, as a small state machine with Back.
+// Create: name → endpoints → expiry (→ custom date) → review, steps of the one step runner (steps.ts), with Back.
 import { HubClient, HubError } from '../../api/client';
 import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../api/types';
 import { daysFromNow, formatInstant } from '../../core/dates';
 import { calendarDateProblem, validateExpiry, validateTokenName } from '../../core/validation';
 import { l10n } from '../l10n';
 import { BACK, Prompter } from './prompter';
+import { DONE, FlowStep, runSteps } from './steps';
 
 const TOTAL_STEPS = 4;
 const DAY_MS = 86_400_000;
@@ -26,8 +27,6 @@ export interface CreateFlowDeps {
   now?: () => number;
 }
 
-type State = 'name' | 'endpoints' | 'expiry' | 'customDate' | 'review';
-
 /** Asks everything and returns the draft to create, or undefined if the person cancelled. Creates nothing. */
 export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<CreateTokenDraft> = {}): Promise<CreateTokenDraft | undefined> {
   const { prompter, workspace, endpoints } = deps;
@@ -39,126 +38,105 @@ export async function askForNewToken(deps: CreateFlowDeps, initial: Partial<Crea
     expiresAt: initial.expiresAt === undefined ? daysFromNow(workspace.policy.defaultLifetimeDays, now()) : initial.expiresAt,
   };
   let expiryChoice: ExpiryChoice = { kind: 'days', days: workspace.policy.defaultLifetimeDays };
-  let state: State = 'name';
-  for (;;) {
-    switch (state) {
-      case 'name': {
-        const answer = await prompter.askText({
-          id: 'name',
-          title,
-          step: 1,
-          totalSteps: TOTAL_STEPS,
-          prompt: l10n.t('Name the token after the program that will use it: lowercase letters, digits and hyphens.'),
-          placeholder: 'billing-service-prod',
-          value: draft.name,
-          validate: (value) => validateTokenName(value) ?? undefined,
-          validateOnAccept: (value) => nameTakenMessage(deps.client, workspace, value),
-        });
-        if (answer === undefined || answer === BACK) return undefined;
-        draft.name = answer;
-        state = 'endpoints';
-        break;
-      }
-      case 'endpoints': {
-        if (endpoints.length === 0) {
-          await prompter.message(l10n.t('The workspace {0} has no endpoints yet, so a token could not call anything.', workspace.name), {
-            id: 'noEndpoints',
-            severity: 'warning',
-            detail: l10n.t('Ask the hub\'s operator to add one with "tokenhub endpoint add", then try again.'),
-          });
-          return undefined;
-        }
-        const answer = await prompter.pickMany<string>({
-          id: 'endpoints',
-          title,
-          step: 2,
-          totalSteps: TOTAL_STEPS,
-          placeholder: l10n.t('Tick the endpoints this token may call.'),
-          items: endpoints.map((endpoint) => ({
-            label: endpoint.id,
-            description: endpoint.name,
-            detail: endpoint.description || undefined,
-            picked: draft.endpoints.includes(endpoint.id),
-            value: endpoint.id,
-          })),
-          validateSelection: (values) => (values.length === 0 ? l10n.t('Choose at least one endpoint, then press Enter.') : undefined),
-        });
-        if (answer === undefined) return undefined;
-        if (answer === BACK) {
-          state = 'name';
-          break;
-        }
-        draft.endpoints = answer;
-        state = 'expiry';
-        break;
-      }
-      case 'expiry': {
-        const answer: ExpiryChoice | typeof BACK | undefined = await prompter.pickOne<ExpiryChoice>({
-          id: 'expiry',
-          title,
-          step: 3,
-          totalSteps: TOTAL_STEPS,
-          placeholder: l10n.t('When should the token stop working?'),
-          items: expiryItems(workspace, expiryChoice, now()),
-        });
-        if (answer === undefined) return undefined;
-        if (answer === BACK) {
-          state = 'endpoints';
-          break;
-        }
-        expiryChoice = answer;
-        if (answer.kind === 'custom') {
-          state = 'customDate';
-          break;
-        }
-        draft.expiresAt = answer.kind === 'never' ? null : daysFromNow(answer.days, now());
-        state = 'review';
-        break;
-      }
-      case 'customDate': {
-        const answer = await prompter.askText({
-          id: 'customDate',
-          title,
-          step: 3,
-          totalSteps: TOTAL_STEPS,
-          prompt: l10n.t('Enter the last day the token works (UTC), within {0} days from today.', workspace.policy.maxLifetimeDays),
-          placeholder: 'YYYY-MM-DD',
-          value: draft.expiresAt ? draft.expiresAt.slice(0, 10) : '',
-          validate: (value) => customDateProblem(value, workspace, now()),
-        });
-        if (answer === undefined) return undefined;
-        if (answer === BACK) {
-          state = 'expiry';
-          break;
-        }
-        draft.expiresAt = endOfDayUtc(answer);
-        state = 'review';
-        break;
-      }
-      case 'review': {
-        const expiry = draft.expiresAt ? l10n.t('expires {0}', formatInstant(draft.expiresAt)) : l10n.t('never expires');
-        const calls = l10n.t('Calls {0}', joinAnd(draft.endpoints));
-        const answer = await prompter.pickOne<'create' | 'back'>({
-          id: 'review',
-          title,
-          step: 4,
-          totalSteps: TOTAL_STEPS,
-          // Short, so it fits the quick input; the details are in the items, which wrap onto their own lines.
-          placeholder: l10n.t('Create "{0}"? Press Enter to create it.', draft.name),
-          items: [
-            { label: `$(check) ${l10n.t('Create token')}`, description: expiry, detail: calls, value: 'create', picked: true },
-            { label: `$(arrow-left) ${l10n.t('Back')}`, description: l10n.t('Change the expiry'), value: 'back' },
-          ],
-        });
-        if (answer === undefined) return undefined;
-        if (answer === BACK || answer === 'back') {
-          state = expiryChoice.kind === 'custom' ? 'customDate' : 'expiry';
-          break;
-        }
-        return draft;
-      }
+
+  const askName: FlowStep = async () => {
+    const answer = await prompter.askText({
+      id: 'name',
+      title,
+      step: 1,
+      totalSteps: TOTAL_STEPS,
+      prompt: l10n.t('Name the token after the program that will use it: lowercase letters, digits and hyphens.'),
+      placeholder: 'billing-service-prod',
+      value: draft.name,
+      validate: (value) => validateTokenName(value) ?? undefined,
+      validateOnAccept: (value) => nameTakenMessage(deps.client, workspace, value),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    draft.name = answer;
+    return askEndpoints;
+  };
+
+  const askEndpoints: FlowStep = async () => {
+    if (endpoints.length === 0) {
+      await prompter.message(l10n.t('The workspace {0} has no endpoints yet, so a token could not call anything.', workspace.name), {
+        id: 'noEndpoints',
+        severity: 'warning',
+        detail: l10n.t('Ask the hub\'s operator to add one with "tokenhub endpoint add", then try again.'),
+      });
+      return undefined;
     }
-  }
+    const answer = await prompter.pickMany<string>({
+      id: 'endpoints',
+      title,
+      step: 2,
+      totalSteps: TOTAL_STEPS,
+      placeholder: l10n.t('Tick the endpoints this token may call.'),
+      items: endpoints.map((endpoint) => ({
+        label: endpoint.id,
+        description: endpoint.name,
+        detail: endpoint.description || undefined,
+        picked: draft.endpoints.includes(endpoint.id),
+        value: endpoint.id,
+      })),
+      validateSelection: (values) => (values.length === 0 ? l10n.t('Choose at least one endpoint, then press Enter.') : undefined),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    draft.endpoints = answer;
+    return askExpiry;
+  };
+
+  const askExpiry: FlowStep = async () => {
+    const answer = await prompter.pickOne<ExpiryChoice>({
+      id: 'expiry',
+      title,
+      step: 3,
+      totalSteps: TOTAL_STEPS,
+      placeholder: l10n.t('When should the token stop working?'),
+      items: expiryItems(workspace, expiryChoice, now()),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    expiryChoice = answer;
+    if (answer.kind === 'custom') return askCustomDate;
+    draft.expiresAt = answer.kind === 'never' ? null : daysFromNow(answer.days, now());
+    return review;
+  };
+
+  const askCustomDate: FlowStep = async () => {
+    const answer = await prompter.askText({
+      id: 'customDate',
+      title,
+      step: 3,
+      totalSteps: TOTAL_STEPS,
+      prompt: l10n.t('Enter the last day the token works (UTC), within {0} days from today.', workspace.policy.maxLifetimeDays),
+      placeholder: 'YYYY-MM-DD',
+      value: draft.expiresAt ? draft.expiresAt.slice(0, 10) : '',
+      validate: (value) => customDateProblem(value, workspace, now()),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    draft.expiresAt = endOfDayUtc(answer);
+    return review;
+  };
+
+  const review: FlowStep = async () => {
+    const expiry = draft.expiresAt ? l10n.t('expires {0}', formatInstant(draft.expiresAt)) : l10n.t('never expires');
+    const calls = l10n.t('Calls {0}', joinAnd(draft.endpoints));
+    const answer = await prompter.pickOne<'create' | 'back'>({
+      id: 'review',
+      title,
+      step: 4,
+      totalSteps: TOTAL_STEPS,
+      // Short, so it fits the quick input; the details are in the items, which wrap onto their own lines.
+      placeholder: l10n.t('Create "{0}"? Press Enter to create it.', draft.name),
+      items: [
+        { label: `$(check) ${l10n.t('Create token')}`, description: expiry, detail: calls, value: 'create', picked: true },
+        { label: `$(arrow-left) ${l10n.t('Back')}`, description: l10n.t('Change the expiry'), value: 'back' },
+      ],
+    });
+    if (answer === 'back') return BACK;
+    return answer === 'create' ? DONE : answer;
+  };
+
+  return (await runSteps(askName)) ? draft : undefined;
 }
 
 /** "a", "a and b", "a, b and c". */

@@ -4,6 +4,7 @@ import { isValidToken } from '../../core/token';
 import type { Connection, ConnectionManager } from '../services/connections';
 import { l10n } from '../l10n';
 import { BACK, Prompter } from './prompter';
+import { DONE, FlowStep, runSteps } from './steps';
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8787';
 
@@ -38,27 +39,26 @@ export async function runSignIn(
   preset: { url?: string } = {},
 ): Promise<Connection | undefined> {
   let url = preset.url ?? DEFAULT_HUB_URL;
-  let step: 'url' | 'key' = 'url';
-  for (;;) {
-    if (step === 'url') {
-      const answer = await prompter.askText({
-        id: 'hubUrl',
-        title: l10n.t('Sign in to a Token Hub'),
-        step: 1,
-        totalSteps: 2,
-        prompt: l10n.t('The address of the hub. It is saved in your user settings, never in the workspace.'),
-        value: url,
-        validate: hubUrlProblem,
-      });
-      if (answer === undefined || answer === BACK) return undefined;
-      url = normaliseHubUrl(answer);
-      step = 'key';
-      continue;
-    }
-    let signedIn: Connection | undefined;
+  let signedIn: Connection | undefined;
+  const title = l10n.t('Sign in to a Token Hub');
+  const askUrl: FlowStep = async () => {
+    const answer = await prompter.askText({
+      id: 'hubUrl',
+      title,
+      step: 1,
+      totalSteps: 2,
+      prompt: l10n.t('The address of the hub. It is saved in your user settings, never in the workspace.'),
+      value: url,
+      validate: hubUrlProblem,
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    url = normaliseHubUrl(answer);
+    return askKey;
+  };
+  const askKey: FlowStep = async () => {
     const answer = await prompter.askText({
       id: 'accountKey',
-      title: l10n.t('Sign in to a Token Hub'),
+      title,
       step: 2,
       totalSteps: 2,
       prompt: l10n.t('The workspace\'s account key (thak_…). It is kept in VS Code\'s secret storage and nowhere else.'),
@@ -73,11 +73,7 @@ export async function runSignIn(
         }
       },
     });
-    if (answer === undefined) return undefined;
-    if (answer === BACK) {
-      step = 'url';
-      continue;
-    }
-    return signedIn;
-  }
+    return answer === undefined || answer === BACK ? answer : DONE;
+  };
+  return (await runSteps(askUrl)) ? signedIn : undefined;
 }
