@@ -12,6 +12,7 @@ import { copyMaskedKeyCommand, copyTokenCommand, createTokenCommand, deleteToken
 import { SecretClipboard } from './services/clipboard';
 import { ConnectionManager } from './services/connections';
 import { EnvFileService } from './services/envFiles';
+import { AutoRefresh } from './services/autoRefresh';
 import { ExpiryMonitor } from './services/expiryMonitor';
 import { SecretInjection } from './services/injection';
 import { LeakGuard } from './services/leakGuard';
@@ -165,18 +166,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   // tokenHub.scanWorkspace and the leak guard's quick fixes.
   for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id, handler);
 
-  // Auto-refresh on the configured interval, restarted when the setting changes.
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    if (timer) clearInterval(timer);
-    const seconds = settings.read().refreshIntervalSeconds;
-    timer = seconds > 0 ? setInterval(() => lists.invalidateAll(), seconds * 1000) : undefined;
-  };
-  schedule();
   context.subscriptions.push(
-    { dispose: () => timer && clearInterval(timer) },
+    new AutoRefresh(settings, lists),
     settings.onDidChange((event) => {
-      if (event.affectsConfiguration('tokenHub.refreshIntervalSeconds')) schedule();
       if (event.affectsConfiguration('tokenHub.hubs')) void refreshAll();
       if (event.affectsConfiguration('tokenHub.expiryWarningDays')) {
         tree.refresh();

@@ -1,8 +1,14 @@
 // Copies secrets and clears them from the clipboard after the configured delay, if nothing else was copied since.
 import * as vscode from 'vscode';
+import { Disposable, toDisposable } from '../lifecycle';
 
-export class SecretClipboard implements vscode.Disposable {
+export class SecretClipboard extends Disposable {
   private timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    super();
+    this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
+  }
 
   async copySecret(secret: string, clearAfterSeconds: number): Promise<void> {
     await vscode.env.clipboard.writeText(secret);
@@ -16,9 +22,5 @@ export class SecretClipboard implements vscode.Disposable {
   private async clearIfUnchanged(secret: string): Promise<void> {
     this.timer = undefined;
     if ((await vscode.env.clipboard.readText()) === secret) await vscode.env.clipboard.writeText('');
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
   }
 }

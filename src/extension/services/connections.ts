@@ -1,5 +1,6 @@
 // The hubs this VS Code is signed in to. Account keys live in SecretStorage only; settings keep URL and workspace.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { HubClient, HubError, normaliseHubUrl } from '../../api/client';
 import { Workspace } from '../../api/types';
 import { Logger } from './logger';
@@ -26,18 +27,20 @@ export function connectionIdOf(url: string, workspaceId: string): string {
   return `${normaliseHubUrl(url)}#${workspaceId}`;
 }
 
-export class ConnectionManager implements vscode.Disposable {
+export class ConnectionManager extends Disposable {
   private readonly connections = new Map<string, Connection>();
   /** Keys of window-only connections, in memory only: never in settings or SecretStorage unless kept. */
   private readonly windowOnlyKeys = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly settings: SettingsService,
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Reads the saved hubs and their keys; does not contact any hub. */
   async load(): Promise<void> {
@@ -170,9 +173,5 @@ export class ConnectionManager implements vscode.Disposable {
       );
     }
     return connection.client;
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }

@@ -1,14 +1,14 @@
 // "2 tokens expire soon" in the status bar, and at most one notification a day with a Rotate action.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { expiryState } from '../../core/dates';
 import { SettingsService } from './settings';
 import { TokenLists } from './tokenLists';
 
 const LAST_NOTICE_KEY = 'tokenHub.lastExpiryNoticeDay';
 
-export class ExpiryMonitor implements vscode.Disposable {
+export class ExpiryMonitor extends Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly lists: TokenLists,
@@ -16,10 +16,12 @@ export class ExpiryMonitor implements vscode.Disposable {
     private readonly globalState: vscode.Memento,
     private readonly notify: (text: string, ...actions: string[]) => Thenable<string | undefined>,
   ) {
-    this.item = vscode.window.createStatusBarItem('tokenHub.expiry', vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('tokenHub.expiry', vscode.StatusBarAlignment.Left, 50));
     this.item.name = vscode.l10n.t('Token Hub expiry warnings');
     this.item.command = 'tokenHub.tokens.focus';
-    this.subscriptions = [lists.onDidChange(() => this.update()), lists.onDidLoad(() => this.update())];
+    this._register(lists.onDidChange(() => this.update()));
+    this._register(lists.onDidLoad(() => this.update()));
   }
 
   /** Tokens expiring within the warning window (not the already expired ones). */
@@ -61,10 +63,5 @@ export class ExpiryMonitor implements vscode.Disposable {
     const choice = await this.notify(text, rotate, vscode.l10n.t('Show Tokens'));
     if (choice === rotate) await vscode.commands.executeCommand('tokenHub.rotateToken');
     else if (choice) await vscode.commands.executeCommand('tokenHub.tokens.focus');
-  }
-
-  dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
-    this.item.dispose();
   }
 }

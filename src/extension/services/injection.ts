@@ -10,6 +10,7 @@
 //   into terminals the person no longer thinks about; turning it on again is one command.
 // The collection is the one place the secrets are held; the debug provider reads them from it.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 
 export interface InjectedToken {
   connectionId: string;
@@ -20,19 +21,19 @@ export interface InjectedToken {
 
 const keyOf = (connectionId: string, tokenId: string) => `${connectionId}\n${tokenId}`;
 
-export class SecretInjection implements vscode.DebugConfigurationProvider, vscode.Disposable {
+export class SecretInjection extends Disposable implements vscode.DebugConfigurationProvider {
   /** By connection and token id. */
   private readonly injected = new Map<string, InjectedToken>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly collection: vscode.EnvironmentVariableCollection) {
+    super();
     collection.persistent = false;
     // A collection persisted by an earlier version (or another build) would be handed back here: start empty.
     collection.clear();
     collection.description = undefined;
-    this.disposables.push(vscode.debug.registerDebugConfigurationProvider('*', this), this.changed);
+    this._register(vscode.debug.registerDebugConfigurationProvider('*', this));
   }
 
   list(): InjectedToken[] {
@@ -116,8 +117,8 @@ export class SecretInjection implements vscode.DebugConfigurationProvider, vscod
     this.changed.fire();
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.collection.clear();
-    this.disposables.forEach((disposable) => disposable.dispose());
+    super.dispose();
   }
 }

@@ -4,6 +4,7 @@
 // Secrets stay out of every message and log line: findings are named by their masked key.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
 import { isEnvLikeFile, MAX_SCAN_BYTES, readScannable } from '../../core/scanFile';
 import { maskToken } from '../../core/token';
@@ -61,9 +62,9 @@ export interface WorkspaceScanResult {
   milliseconds: number;
 }
 
-export class LeakGuard implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('tokenHub.leaks');
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+export class LeakGuard extends Disposable {
+  private readonly collection = this._register(vscode.languages.createDiagnosticCollection('tokenHub.leaks'));
+  private readonly timers = this._registerTimers();
   /** Bumped by every scan of a file, so a slower earlier scan never overwrites a later one. */
   private readonly generations = new Map<string, number>();
   private readonly ignoredCache = new Map<string, { at: number; ignored: Promise<boolean> }>();
@@ -75,10 +76,9 @@ export class LeakGuard implements vscode.Disposable {
   private readonly lastFindings = new Map<string, TokenFinding[]>();
   /** sha256 of secrets revoked in this session: their diagnostics say so. Never the secrets themselves. */
   private readonly revoked = new Set<string>();
-  private readonly subscriptions: vscode.Disposable[] = [];
   /** Whether an access token is live (TokenOwners.identify), once the composition root gives it. */
   private identify: ((secret: string) => Promise<TokenIdentity>) | undefined;
-  private readonly updated = new vscode.EventEmitter<vscode.Uri>();
+  private readonly updated = this._register(new vscode.EventEmitter<vscode.Uri>());
   /** After the diagnostics of a file were set (for tests and measurements). */
   readonly onDidUpdate = this.updated.event;
 
@@ -86,14 +86,13 @@ export class LeakGuard implements vscode.Disposable {
     private readonly settings: SettingsService,
     private readonly logger: Logger,
   ) {
+    super();
     const gitignores = vscode.workspace.createFileSystemWatcher('**/.gitignore');
     const rulesChanged = () => {
       this.forgetIgnores();
       this.rejudgeOpenDocuments();
     };
-    this.subscriptions.push(
-      this.collection,
-      this.updated,
+    this._registerAll(
       gitignores,
       gitignores.onDidChange(rulesChanged),
       gitignores.onDidCreate(rulesChanged),
@@ -177,7 +176,7 @@ export class LeakGuard implements vscode.Disposable {
    */
   useIdentities(identify: (secret: string) => Promise<TokenIdentity>, changed: vscode.Event<void>): void {
     this.identify = identify;
-    this.subscriptions.push(
+    this._registerAll(
       changed(() => {
         const reported: vscode.Uri[] = [];
         this.collection.forEach((uri) => {
@@ -417,9 +416,4 @@ export class LeakGuard implements vscode.Disposable {
     return generation;
   }
 
-  dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    for (const subscription of this.subscriptions) subscription.dispose();
-  }
 }

@@ -5,6 +5,7 @@
 // another hub's secrets. Answers are cached for a minute (the light bulb and the usage index ask often) and forgotten
 // when a list, a connection or the stored secrets change; they are keyed by a hash of the secret, never the secret itself.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { HubError } from '../../api/client';
 import { Token } from '../../api/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskCandidates, maskToken } from '../../core/token';
@@ -31,10 +32,9 @@ export type TokenIdentity =
 
 const CACHE_MS = 60_000;
 
-export class TokenOwners implements vscode.Disposable {
+export class TokenOwners extends Disposable {
   private readonly answers = new Map<string, { at: number; identity: Promise<TokenIdentity> }>();
-  private readonly subscriptions: vscode.Disposable[];
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** After cached answers were dropped (a list or a connection changed): ask again. */
   readonly onDidForget = this.changed.event;
 
@@ -44,7 +44,8 @@ export class TokenOwners implements vscode.Disposable {
     private readonly secrets: TokenSecretStore,
     private readonly logger: Logger,
   ) {
-    this.subscriptions = [lists.onDidChange(() => this.forget()), connections.onDidChange(() => this.forget()), secrets.onDidChange(() => this.forget()), this.changed];
+    super();
+    this._registerAll(lists.onDidChange(() => this.forget()), connections.onDidChange(() => this.forget()), secrets.onDidChange(() => this.forget()));
   }
 
   /** The connected workspace holding this access token, or undefined (not ours, signed out, hub unreachable). */
@@ -102,10 +103,6 @@ export class TokenOwners implements vscode.Disposable {
       }
     }
     return { state: unanswered ? 'unchecked' : 'notLive' };
-  }
-
-  dispose(): void {
-    for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
 

@@ -1,13 +1,14 @@
 // Waiting on the hub shows in the Token Hub view's progress bar, where the person is looking, so a slow hub never
 // leaves the view still as if frozen. (An open quick input shows its own busy state: flows/vscodePrompter.ts.)
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 
 export const TOKENS_VIEW_ID = 'tokenHub.tokens';
 
-export class ViewProgress implements vscode.Disposable {
+export class ViewProgress extends Disposable {
   private readonly running = new Map<number, string>();
   private nextId = 0;
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
   /** What is being waited on right now (a sentence each), oldest first. */
@@ -30,9 +31,5 @@ export class ViewProgress implements vscode.Disposable {
         }
       }),
     );
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }

@@ -1,5 +1,6 @@
 // The tokens loaded from each connection, page by page. The tree, the expiry monitor and the flows read from here.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { HubError } from '../../api/client';
 import { Token } from '../../api/types';
 import { Connection, ConnectionManager } from './connections';
@@ -17,11 +18,11 @@ export interface TokenList {
   error: HubError | undefined;
 }
 
-export class TokenLists implements vscode.Disposable {
+export class TokenLists extends Disposable {
   private readonly lists = new Map<string, TokenList>();
-  private readonly changed = new vscode.EventEmitter<Connection | undefined>();
+  private readonly changed = this._register(new vscode.EventEmitter<Connection | undefined>());
   readonly onDidChange = this.changed.event;
-  private readonly pageLoaded = new vscode.EventEmitter<Connection>();
+  private readonly pageLoaded = this._register(new vscode.EventEmitter<Connection>());
   /** After each page arrives (the tree already asked for it, so it is not told again). */
   readonly onDidLoad = this.pageLoaded.event;
   private search: string | undefined;
@@ -33,7 +34,9 @@ export class TokenLists implements vscode.Disposable {
     /** Called with a 401 the first time a connection is refused, so the person is told once. */
     private readonly onRefused: (connection: Connection) => void,
     private readonly progress: ViewProgress,
-  ) {}
+  ) {
+    super();
+  }
 
   get filter(): string | undefined {
     return this.search;
@@ -113,10 +116,5 @@ export class TokenLists implements vscode.Disposable {
     } finally {
       list.loading = undefined;
     }
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-    this.pageLoaded.dispose();
   }
 }

@@ -17,6 +17,7 @@
 // fires only in the window that wrote; and code-server keeps all of a browser's secrets in one blob, which two of its
 // windows can overwrite whole (any key, not only the index) without either being told.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { Logger } from './logger';
 
 const SECRET_PREFIX = 'tokenHub.tokenSecret/';
@@ -24,27 +25,27 @@ const INDEX_PREFIX = 'tokenHub.tokenIndex/';
 
 const secretKey = (connectionId: string, tokenId: string) => `${SECRET_PREFIX}${connectionId}/${tokenId}`;
 
-export class TokenSecretStore implements vscode.Disposable {
+export class TokenSecretStore extends Disposable {
   private readonly index = new Map<string, ReadonlySet<string>>();
   /** Per connection, this window's last index change: the next one starts after it. */
   private readonly queue = new Map<string, Promise<unknown>>();
   /** Keys whose entry, if storage still holds one, is not the token's current secret (storing or deleting failed). */
   private readonly disowned = new Set<string>();
-  private readonly changed = new vscode.EventEmitter<string>();
+  private readonly changed = this._register(new vscode.EventEmitter<string>());
   /** Fires with a connection id when which of its tokens have a stored secret changed, here or in another window. */
   readonly onDidChange = this.changed.event;
-  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
   ) {
-    this.subscription = secrets.onDidChange(({ key }) => {
+    super();
+    this._register(secrets.onDidChange(({ key }) => {
       if (!key.startsWith(INDEX_PREFIX)) return;
       const connectionId = key.slice(INDEX_PREFIX.length);
       // Also while this window's first change is under way: the event can come before that change has loaded the index.
       if (this.index.has(connectionId) || this.queue.has(connectionId)) void this.reconcile(connectionId);
-    });
+    }));
   }
 
   /** The ids with a stored secret; an index storage cannot read counts as empty (logged). */
@@ -122,10 +123,6 @@ export class TokenSecretStore implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
-  }
 
   private async forgetSecret(connectionId: string, tokenId: string): Promise<void> {
     await this.deleteEntry(connectionId, tokenId);

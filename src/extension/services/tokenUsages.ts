@@ -5,6 +5,7 @@
 // is "not live" (unknown or revoked). Secrets are kept in memory only and named by their hash everywhere else.
 import * as fs from 'fs';
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { Token } from '../../api/types';
 import { isEnvLikeFile } from '../../core/scanFile';
 import { BuildResult, inUnindexedFolder, Usage, UsageIndex } from '../../core/usageIndex';
@@ -18,15 +19,14 @@ const FILE_EVENT_DEBOUNCE_MS = 100;
 
 export const CANCEL_INDEX_COMMAND = 'tokenHub.usages.cancel';
 
-export class TokenUsages implements vscode.Disposable {
+export class TokenUsages extends Disposable {
   readonly index: UsageIndex;
   private readonly identities = new Map<string, TokenIdentity>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly timers = this._registerTimers();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** After places were found, changed or tied to a token (the tree listens). */
   readonly onDidChange = this.changed.event;
-  private readonly status = vscode.window.createStatusBarItem('tokenHub.usages', vscode.StatusBarAlignment.Left, 0);
+  private readonly status = this._register(vscode.window.createStatusBarItem('tokenHub.usages', vscode.StatusBarAlignment.Left, 0));
   private cancellation: vscode.CancellationTokenSource | undefined;
   private building: Promise<BuildResult | undefined> = Promise.resolve(undefined);
   private resolving: Promise<void> = Promise.resolve();
@@ -37,6 +37,7 @@ export class TokenUsages implements vscode.Disposable {
     private readonly settings: SettingsService,
     private readonly logger: Logger,
   ) {
+    super();
     this.index = new UsageIndex((file) => {
       const uri = vscode.Uri.file(file);
       return isEnvLikeFile(file, this.settings.read(uri).envFile, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
@@ -44,9 +45,7 @@ export class TokenUsages implements vscode.Disposable {
     this.status.name = 'Token Hub: finding where tokens are used';
     this.status.command = CANCEL_INDEX_COMMAND;
     const watcher = vscode.workspace.createFileSystemWatcher('**/*');
-    this.subscriptions.push(
-      this.changed,
-      this.status,
+    this._registerAll(
       watcher,
       this.index.onDidChange((hashes) => this.resolve(hashes)),
       owners.onDidForget(() => this.resolve(this.index.hashes())),
@@ -231,10 +230,8 @@ export class TokenUsages implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.cancellation?.cancel();
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    for (const subscription of this.subscriptions) subscription.dispose();
+    super.dispose();
   }
 }

@@ -1,5 +1,6 @@
 // The sidebar tree: a root per connection, its tokens (masked key, last use, expiry state), their endpoints.
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import { Token } from '../../api/types';
 import { describeExpiry, describeLastUsed, expiryState, ExpiryState, formatInstant } from '../../core/dates';
 import { Connection, ConnectionManager } from '../services/connections';
@@ -28,13 +29,12 @@ const STATE_ICONS: Record<ExpiryState, vscode.ThemeIcon> = {
   expired: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
 };
 
-export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined | void>();
+export class TokenTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<TreeNode | undefined | void>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [];
   private viewState: ViewState | undefined;
   private usages: TokenUsages | undefined;
-  private readonly stateChanged = new vscode.EventEmitter<ViewState>();
+  private readonly stateChanged = this._register(new vscode.EventEmitter<ViewState>());
   /** Fires after the tree computed its root: tests and the welcome views wait on it. */
   readonly onDidChangeViewState = this.stateChanged.event;
 
@@ -45,7 +45,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     private readonly settings: SettingsService,
     private readonly injection: SecretInjection,
   ) {
-    this.disposables.push(
+    super();
+    this._registerAll(
       connections.onDidChange(() => this.changed.fire()),
       lists.onDidChange(() => this.changed.fire()),
       secrets.onDidChange(() => this.changed.fire()), // "stored on this machine" changed, maybe in another window
@@ -64,7 +65,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** Shows under each token where it is used, and follows the index. */
   attachUsages(usages: TokenUsages): void {
     this.usages = usages;
-    this.disposables.push(usages.onDidChange(() => this.changed.fire()));
+    this._register(usages.onDidChange(() => this.changed.fire()));
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -214,12 +215,6 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     void vscode.commands.executeCommand('setContext', 'tokenHub.state', state);
     void vscode.commands.executeCommand('setContext', 'tokenHub.signedIn', state !== 'signedOut');
     this.stateChanged.fire(state);
-  }
-
-  dispose(): void {
-    this.disposables.forEach((disposable) => disposable.dispose());
-    this.changed.dispose();
-    this.stateChanged.dispose();
   }
 }
 
