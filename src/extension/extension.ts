@@ -22,8 +22,9 @@ import { TOKENS_VIEW_ID, ViewProgress } from './services/progress';
 import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
-import { CANCEL_INDEX_COMMAND, TokenUsages } from './services/tokenUsages';
+import { TokenUsages } from './services/tokenUsages';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
+import { COMMAND, CommandId } from './commands/ids';
 
 /**
  * What activate() returns in the extension-host tests only (ExtensionMode.Test): a way to script prompts and to
@@ -90,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     const signIn = vscode.l10n.t('Sign In');
     void prompts.current
       .message(vscode.l10n.t('The hub at {0} refused the account key of "{1}". Sign in again.', connection.url, connection.workspaceName), { id: 'refused', severity: 'warning' }, signIn)
-      .then((choice) => choice === signIn && vscode.commands.executeCommand('tokenHub.signIn'));
+      .then((choice) => choice === signIn && vscode.commands.executeCommand(COMMAND.signIn));
   };
   const progress = new ViewProgress();
   const lists = new TokenLists(connections, secrets, logger, notifyRefused, progress);
@@ -133,38 +134,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     await connections.load();
     lists.invalidateAll();
   };
-  const command = (id: string, handler: (...args: unknown[]) => unknown) => context.subscriptions.push(registerGuarded(services, id, handler));
+  const command = (id: CommandId, handler: (...args: unknown[]) => unknown) => context.subscriptions.push(registerGuarded(services, id, handler));
 
-  command('tokenHub.signIn', (arg) => signInCommand(services, arg));
-  command('tokenHub.signOut', (arg) => signOutCommand(services, arg));
-  command('tokenHub.connectFromEnvironment', () => connectFromEnvironmentCommand(services));
-  command('tokenHub.keepSignedIn', (arg) => keepSignedInCommand(services, arg));
-  command('tokenHub.refresh', refreshAll);
-  command('tokenHub.retry', refreshAll);
-  command('tokenHub.createToken', (arg) => createTokenCommand(services, arg));
-  command('tokenHub.deleteToken', (arg) => deleteTokenCommand(services, arg));
-  command('tokenHub.rotateToken', (arg) => rotateTokenCommand(services, arg));
-  command('tokenHub.copyToken', (arg) => copyTokenCommand(services, arg));
-  command('tokenHub.copyMaskedKey', (arg) => copyMaskedKeyCommand(services, arg));
-  command('tokenHub.insertIntoEnv', (arg) => insertIntoEnv(services, arg));
-  command('tokenHub.useInTerminals', (arg) => useInTerminalsCommand(services, arg));
-  command('tokenHub.stopUsingInTerminals', (arg) => stopUsingInTerminalsCommand(services, arg));
-  command('tokenHub.filter', async () => {
+  command(COMMAND.signIn, (arg) => signInCommand(services, arg));
+  command(COMMAND.signOut, (arg) => signOutCommand(services, arg));
+  command(COMMAND.connectFromEnvironment, () => connectFromEnvironmentCommand(services));
+  command(COMMAND.keepSignedIn, (arg) => keepSignedInCommand(services, arg));
+  command(COMMAND.refresh, refreshAll);
+  command(COMMAND.retry, refreshAll);
+  command(COMMAND.createToken, (arg) => createTokenCommand(services, arg));
+  command(COMMAND.deleteToken, (arg) => deleteTokenCommand(services, arg));
+  command(COMMAND.rotateToken, (arg) => rotateTokenCommand(services, arg));
+  command(COMMAND.copyToken, (arg) => copyTokenCommand(services, arg));
+  command(COMMAND.copyMaskedKey, (arg) => copyMaskedKeyCommand(services, arg));
+  command(COMMAND.insertIntoEnv, (arg) => insertIntoEnv(services, arg));
+  command(COMMAND.useInTerminals, (arg) => useInTerminalsCommand(services, arg));
+  command(COMMAND.stopUsingInTerminals, (arg) => stopUsingInTerminalsCommand(services, arg));
+  command(COMMAND.filter, async () => {
     await filterCommand(services);
     updateMessage();
   });
-  command('tokenHub.clearFilter', () => {
+  command(COMMAND.clearFilter, () => {
     setFilter(services, undefined);
     updateMessage();
   });
-  command('tokenHub.loadMore', async (arg) => {
+  command(COMMAND.loadMore, async (arg) => {
     const node = arg as TreeNode | undefined;
     if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
   });
-  command('tokenHub.showLog', () => logger.show());
-  command(CANCEL_INDEX_COMMAND, () => usages.cancel());
+  command(COMMAND.showLog, () => logger.show());
+  command(COMMAND.cancelIndex, () => usages.cancel());
   // tokenHub.scanWorkspace and the leak guard's quick fixes.
-  for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id, handler);
+  for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id as CommandId, handler);
 
   context.subscriptions.push(
     new AutoRefresh(settings, lists),

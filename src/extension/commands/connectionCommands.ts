@@ -7,6 +7,7 @@ import { Connection } from '../services/connections';
 import { TreeNode } from '../views/tokenTree';
 import { UserFacingError } from './errorBoundary';
 import { Services } from './services';
+import { COMMAND } from './ids';
 
 export async function signInCommand(services: Services, arg?: unknown): Promise<Connection | undefined> {
   const node = arg as TreeNode | undefined;
@@ -82,7 +83,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
       { id: 'environmentConnected' },
       keep,
     )
-    .then((choice) => choice === keep && vscode.commands.executeCommand('tokenHub.keepSignedIn', { kind: 'connection', connection }));
+    .then((choice) => choice === keep && vscode.commands.executeCommand(COMMAND.keepSignedIn, { kind: 'connection', connection }));
   return connection;
 }
 

@@ -4,6 +4,7 @@ import { HubError } from '../../api/client';
 import { EnvEditError } from '../services/envFiles';
 import { UnsafeTargetError } from '../services/secretTargets';
 import { Services } from './services';
+import { COMMAND } from './ids';
 
 /** An error whose message is already a sentence for the person. */
 export class UserFacingError extends Error {}
@@ -39,8 +40,8 @@ export function reportError(services: Services, context: string, error: unknown)
   // Not awaited: the command finishes while the notification waits for the person.
   void services.prompts.current.message(message, { id: 'error', severity: 'error' }, ...actions).then((choice) => {
     if (choice === showLog) services.logger.show();
-    else if (choice === signIn) void vscode.commands.executeCommand('tokenHub.signIn');
-    else if (choice === retry) void vscode.commands.executeCommand('tokenHub.refresh');
+    else if (choice === signIn) void vscode.commands.executeCommand(COMMAND.signIn);
+    else if (choice === retry) void vscode.commands.executeCommand(COMMAND.refresh);
     else if (choice === manageTrust) void vscode.commands.executeCommand('workbench.trust.manage');
   });
 }

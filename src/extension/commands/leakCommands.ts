@@ -18,25 +18,17 @@ import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from './leakEdits
 import { applyRemoval } from './placeEdits';
 import { Services } from './services';
 import { revokeToken } from './tokenCommands';
-
-export const LEAK_COMMANDS = {
-  scanWorkspace: 'tokenHub.scanWorkspace',
-  moveToEnv: 'tokenHub.leakGuard.moveToEnv',
-  revoke: 'tokenHub.leakGuard.revoke',
-  ignoreHere: 'tokenHub.leakGuard.ignoreHere',
-  addToGitignore: 'tokenHub.leakGuard.addToGitignore',
-  remove: 'tokenHub.leakGuard.removeToken',
-} as const;
+import { COMMAND } from './ids';
 
 /** The command handlers, for extension.ts to register with registerGuarded. */
 export function leakCommandHandlers(services: Services, guard: LeakGuard, owners: TokenOwners): Record<string, (...args: unknown[]) => unknown> {
   return {
-    [LEAK_COMMANDS.scanWorkspace]: () => scanWorkspaceCommand(services, guard),
-    [LEAK_COMMANDS.moveToEnv]: (uri, range) => moveToEnvCommand(services, guard, uri, range),
-    [LEAK_COMMANDS.revoke]: (uri, range) => revokeExposedTokenCommand(services, guard, owners, uri, range),
-    [LEAK_COMMANDS.ignoreHere]: (uri, range) => ignoreHereCommand(guard, uri, range),
-    [LEAK_COMMANDS.addToGitignore]: (uri) => addToGitignoreCommand(services, guard, uri),
-    [LEAK_COMMANDS.remove]: (uri, range) => removeDeadTokenCommand(services, guard, owners, uri, range),
+    [COMMAND.scanWorkspace]: () => scanWorkspaceCommand(services, guard),
+    [COMMAND.moveToEnv]: (uri, range) => moveToEnvCommand(services, guard, uri, range),
+    [COMMAND.revokeExposed]: (uri, range) => revokeExposedTokenCommand(services, guard, owners, uri, range),
+    [COMMAND.ignoreHere]: (uri, range) => ignoreHereCommand(guard, uri, range),
+    [COMMAND.addToGitignore]: (uri) => addToGitignoreCommand(services, guard, uri),
+    [COMMAND.removeExposed]: (uri, range) => removeDeadTokenCommand(services, guard, owners, uri, range),
   };
 }
 
@@ -353,13 +345,13 @@ export class LeakCodeActions implements vscode.CodeActionProvider {
         actions.push(codeAction);
       };
       const dead = diagnostic.code === REVOKED_CODE || diagnostic.code === NOT_LIVE_CODE;
-      if (dead) action(vscode.l10n.t('Remove this token'), LEAK_COMMANDS.remove, true);
-      else if (envFile && folder) action(vscode.l10n.t('Add this file to .gitignore'), LEAK_COMMANDS.addToGitignore, true);
-      else if (folder || vscode.workspace.workspaceFolders?.length) action(vscode.l10n.t('Move to .env and replace with a reference'), LEAK_COMMANDS.moveToEnv, true);
+      if (dead) action(vscode.l10n.t('Remove this token'), COMMAND.removeExposed, true);
+      else if (envFile && folder) action(vscode.l10n.t('Add this file to .gitignore'), COMMAND.addToGitignore, true);
+      else if (folder || vscode.workspace.workspaceFolders?.length) action(vscode.l10n.t('Move to .env and replace with a reference'), COMMAND.moveToEnv, true);
       if (parsed.prefix === ACCESS_TOKEN_PREFIX && diagnostic.code === EXPOSED_CODE && (await this.owners.find(secret))) {
-        action(vscode.l10n.t('Revoke this token'), LEAK_COMMANDS.revoke);
+        action(vscode.l10n.t('Revoke this token'), COMMAND.revokeExposed);
       }
-      if (ignoreMarkerLine(markerLanguageOf(document), '') !== undefined) action(vscode.l10n.t('Ignore here'), LEAK_COMMANDS.ignoreHere);
+      if (ignoreMarkerLine(markerLanguageOf(document), '') !== undefined) action(vscode.l10n.t('Ignore here'), COMMAND.ignoreHere);
     }
     return actions;
   }

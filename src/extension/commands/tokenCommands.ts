@@ -12,6 +12,7 @@ import { insertIntoEnv } from './envCommands';
 import { listPlaces, placesOfToken, removeFromPlaces } from './placeEdits';
 import { usageLabel } from '../views/tokenTree';
 import { Services } from './services';
+import { COMMAND } from './ids';
 
 /** Read when asked (not at load), so they come in the window's language. */
 const graceChoices = () => [
@@ -273,7 +274,7 @@ export async function copySecret(services: Services, name: string, secret: strin
     try {
       await insertIntoEnv(services, undefined, insertable);
     } catch (error) {
-      reportError(services, 'tokenHub.insertIntoEnv', error);
+      reportError(services, COMMAND.insertIntoEnv, error);
     }
   });
 }

@@ -4,6 +4,7 @@ import { Disposable } from '../lifecycle';
 import { expiryState } from '../../core/dates';
 import { SettingsService } from './settings';
 import { TokenLists } from './tokenLists';
+import { COMMAND } from '../commands/ids';
 
 const LAST_NOTICE_KEY = 'tokenHub.lastExpiryNoticeDay';
 
@@ -61,7 +62,7 @@ export class ExpiryMonitor extends Disposable {
       : vscode.l10n.t('{0} tokens expire soon: {1}. Rotate them to keep their programs working.', names.length, names.join(', '));
     const rotate = vscode.l10n.t('Rotate');
     const choice = await this.notify(text, rotate, vscode.l10n.t('Show Tokens'));
-    if (choice === rotate) await vscode.commands.executeCommand('tokenHub.rotateToken');
+    if (choice === rotate) await vscode.commands.executeCommand(COMMAND.rotateToken);
     else if (choice) await vscode.commands.executeCommand('tokenHub.tokens.focus');
   }
 }

@@ -13,11 +13,10 @@ import { Connection } from './connections';
 import { TokenIdentity, TokenOwners } from './leakOwners';
 import { Logger } from './logger';
 import { SettingsService } from './settings';
+import { COMMAND } from '../commands/ids';
 
 const TYPE_DEBOUNCE_MS = 300;
 const FILE_EVENT_DEBOUNCE_MS = 100;
-
-export const CANCEL_INDEX_COMMAND = 'tokenHub.usages.cancel';
 
 export class TokenUsages extends Disposable {
   readonly index: UsageIndex;
@@ -43,7 +42,7 @@ export class TokenUsages extends Disposable {
       return isEnvLikeFile(file, this.settings.read(uri).envFile, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
     });
     this.status.name = 'Token Hub: finding where tokens are used';
-    this.status.command = CANCEL_INDEX_COMMAND;
+    this.status.command = COMMAND.cancelIndex;
     const watcher = vscode.workspace.createFileSystemWatcher('**/*');
     this._registerAll(
       watcher,

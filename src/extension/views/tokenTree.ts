@@ -10,6 +10,7 @@ import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
 import { TokenUsages } from '../services/tokenUsages';
 import { Usage } from '../../core/usageIndex';
+import { COMMAND } from '../commands/ids';
 
 export type TreeNode =
   | { kind: 'connection'; connection: Connection }
@@ -112,7 +113,7 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
         item.description = vscode.l10n.t('{0} shown', node.loadedCount);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.contextValue = 'loadMore';
-        item.command = { command: 'tokenHub.loadMore', title: vscode.l10n.t('Load More Tokens'), arguments: [node] };
+        item.command = { command: COMMAND.loadMore, title: vscode.l10n.t('Load More Tokens'), arguments: [node] };
         return item;
       }
       case 'message': {
@@ -125,9 +126,9 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
         item.iconPath = new vscode.ThemeIcon(MESSAGE_ICONS[node.action]);
         item.contextValue = node.action === 'retry' ? 'error' : 'message';
         // The whole row acts, so what to do is readable without hovering for the inline action.
-        if (node.action === 'retry') item.command = { command: 'tokenHub.retry', title: vscode.l10n.t('Retry'), arguments: [node] };
-        if (node.action === 'signIn') item.command = { command: 'tokenHub.signIn', title: vscode.l10n.t('Sign In'), arguments: [node] };
-        if (node.action === 'create') item.command = { command: 'tokenHub.createToken', title: vscode.l10n.t('Create Access Token'), arguments: [node] };
+        if (node.action === 'retry') item.command = { command: COMMAND.retry, title: vscode.l10n.t('Retry'), arguments: [node] };
+        if (node.action === 'signIn') item.command = { command: COMMAND.signIn, title: vscode.l10n.t('Sign In'), arguments: [node] };
+        if (node.action === 'create') item.command = { command: COMMAND.createToken, title: vscode.l10n.t('Create Access Token'), arguments: [node] };
         return item;
       }
     }

@@ -11,6 +11,7 @@ import { HubClient } from '../../../src/api/client';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 interface Config {
   resultFile: string;
@@ -78,7 +79,7 @@ export async function run(): Promise<void> {
     const prompter = new ScriptedPrompter();
     api.setPrompter(prompter);
     prompter.answer('hubUrl', config.hubUrl).answer('accountKey', config.accountKey);
-    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string } | undefined;
+    const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string } | undefined;
     if (!connection) throw new Error(`sign-in failed: ${JSON.stringify(prompter.rejected)} ${JSON.stringify(prompter.messages.map((m) => m.text))}`);
     const tree = api.services.tree;
     const render = async () => {

@@ -14,6 +14,7 @@ import type { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
 import { signOutEverything } from './helpers/tree';
 import { setUserSetting } from './helpers/settings';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 const UNSET = '(unset)';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -70,7 +71,7 @@ describe('Use in Terminals and Debug Sessions', function () {
 
   async function create(name: string): Promise<{ token: Token; secret: string }> {
     prompter.answer('name', name).answer('endpoints', ['chat-completions']).answer('expiry', '7 days').answer('review', 'Create token');
-    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token | undefined;
+    const token = (await vscode.commands.executeCommand(COMMAND.createToken)) as Token | undefined;
     assert.ok(token, `created ${name}`);
     const secret = prompter.messagesWithId('showOnce').at(-1)!.options.detail!.split('\n')[0];
     return { token, secret };
@@ -87,7 +88,7 @@ describe('Use in Terminals and Debug Sessions', function () {
   async function createAndInject(name: string, variable: string): Promise<Token> {
     const { token } = await create(name);
     prompter.answer('injectVariable', variable);
-    await vscode.commands.executeCommand('tokenHub.useInTerminals', await tokenNode(token.id));
+    await vscode.commands.executeCommand(COMMAND.useInTerminals, await tokenNode(token.id));
     assert.equal(api.services.injection.variableOf(connectionId, token.id), variable);
     return token;
   }
@@ -172,7 +173,7 @@ describe('Use in Terminals and Debug Sessions', function () {
     assert.equal(await inNewTerminal('OPENAI_KEY'), UNSET, 'nothing is injected before the person asks');
 
     prompter.answer('injectVariable', '1BAD', 'OPENAI_KEY').answer('terminalRevival', 'Turn Off Terminal Revival');
-    const injected = await vscode.commands.executeCommand('tokenHub.useInTerminals', await tokenNode(token.id));
+    const injected = await vscode.commands.executeCommand(COMMAND.useInTerminals, await tokenNode(token.id));
     assert.deepEqual(injected, { connectionId, tokenId: token.id, tokenName: 'openai-dev', variable: 'OPENAI_KEY' });
     const question = prompter.asked.find((asked) => asked.id === 'injectVariable')!.question as { value?: string };
     assert.equal(question.value, 'OPENAI_KEY', 'the name offered comes from user settings');
@@ -222,7 +223,7 @@ describe('Use in Terminals and Debug Sessions', function () {
     const { token: second, secret } = await create('openai-ci');
     // Declined: asked again, and another name is taken.
     prompter.answer('injectVariable', 'OPENAI_KEY', 'CI_KEY').answer('confirmInjectReplace', undefined);
-    await vscode.commands.executeCommand('tokenHub.useInTerminals', await tokenNode(second.id));
+    await vscode.commands.executeCommand(COMMAND.useInTerminals, await tokenNode(second.id));
     assert.match(prompter.messagesWithId('confirmInjectReplace')[0].text, /New terminals already get "openai-dev" as OPENAI_KEY\. Give them "openai-ci" as OPENAI_KEY instead\?/);
     assert.equal(api.services.injection.variableOf(connectionId, first.tokenId), 'OPENAI_KEY');
     assert.equal(api.services.injection.variableOf(connectionId, second.id), 'CI_KEY');
@@ -230,7 +231,7 @@ describe('Use in Terminals and Debug Sessions', function () {
 
     // From the palette (token picker of stored tokens), replacing: the first token is no longer given.
     prompter.answer('token', 'openai-ci').answer('injectVariable', 'OPENAI_KEY').answer('confirmInjectReplace', 'Replace');
-    await vscode.commands.executeCommand('tokenHub.useInTerminals');
+    await vscode.commands.executeCommand(COMMAND.useInTerminals);
     assert.equal(api.services.injection.variableOf(connectionId, first.tokenId), undefined);
     assert.deepEqual(api.services.injection.list().map((entry) => [entry.tokenName, entry.variable]), [['openai-ci', 'OPENAI_KEY']]);
     assert.equal(await inNewTerminal('OPENAI_KEY'), secret);
@@ -241,7 +242,7 @@ describe('Use in Terminals and Debug Sessions', function () {
     const [entry] = api.services.injection.list();
     const oldSecret = (await api.services.secrets.get(connectionId, entry.tokenId))!;
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate');
-    await vscode.commands.executeCommand('tokenHub.rotateToken', await tokenNode(entry.tokenId));
+    await vscode.commands.executeCommand(COMMAND.rotateToken, await tokenNode(entry.tokenId));
     const newSecret = (await api.services.secrets.get(connectionId, entry.tokenId))!;
     assert.notEqual(newSecret, oldSecret);
     assert.equal(await inNewTerminal('OPENAI_KEY'), newSecret);
@@ -251,7 +252,7 @@ describe('Use in Terminals and Debug Sessions', function () {
 
   it('stops at once when turned off, from the tree or the palette', async () => {
     const [entry] = api.services.injection.list();
-    assert.equal(await vscode.commands.executeCommand('tokenHub.stopUsingInTerminals', await tokenNode(entry.tokenId)), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.stopUsingInTerminals, await tokenNode(entry.tokenId)), true);
     assert.match(prompter.messagesWithId('injectionStopped')[0].text, /New terminals and debug sessions no longer get "openai-ci" as OPENAI_KEY\. Restart open terminals/);
     assert.equal(await inNewTerminal('OPENAI_KEY'), UNSET);
     const resolved = await api.services.injection.resolveDebugConfiguration(undefined, { type: 'node', request: 'launch', name: 'n' });
@@ -259,25 +260,25 @@ describe('Use in Terminals and Debug Sessions', function () {
     assert.ok(!String(api.services.tree.getTreeItem(await tokenNode(entry.tokenId)).description).includes('$'));
 
     // The palette: nothing to stop is a sentence; then one injected token is picked and stopped.
-    await vscode.commands.executeCommand('tokenHub.stopUsingInTerminals');
+    await vscode.commands.executeCommand(COMMAND.stopUsingInTerminals);
     assert.match(prompter.messagesWithId('error')[0].text, /No token is given to terminals of this window/);
     prompter.answer('injectVariable', 'OPENAI_KEY');
-    await vscode.commands.executeCommand('tokenHub.useInTerminals', await tokenNode(entry.tokenId));
+    await vscode.commands.executeCommand(COMMAND.useInTerminals, await tokenNode(entry.tokenId));
     prompter.answer('injectedToken', 'openai-ci');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.stopUsingInTerminals'), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.stopUsingInTerminals), true);
     assert.deepEqual(api.services.injection.list(), []);
   });
 
   it('is gone when the token is deleted, and when its workspace is signed out of', async () => {
     const token = await createAndInject('doomed', 'DOOMED_KEY');
     prompter.answer('confirmDelete', 'Delete Access Token');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', await tokenNode(token.id)), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, await tokenNode(token.id)), true);
     assert.deepEqual(api.services.injection.list(), []);
     assert.equal(await inNewTerminal('DOOMED_KEY'), UNSET);
 
     const kept = await createAndInject('kept', 'KEPT_KEY');
     prompter.answer('confirmSignOut', 'Sign Out');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.signOut', await tokenNode(kept.id)), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.signOut, await tokenNode(kept.id)), true);
     assert.deepEqual(api.services.injection.list(), []);
     assert.equal(await inNewTerminal('KEPT_KEY'), UNSET);
   });

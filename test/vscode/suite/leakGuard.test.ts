@@ -17,6 +17,7 @@ import { afterPromptedTest } from './helpers/afterTest';
 import { extensionApi } from './helpers/api';
 import { sleep, waitFor } from './helpers/wait';
 import { setUserSetting } from './helpers/settings';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
@@ -187,7 +188,7 @@ describe('Leak guard', function () {
   });
 
   async function scanWorkspace(): Promise<WorkspaceScanResult> {
-    const result = (await vscode.commands.executeCommand('tokenHub.scanWorkspace')) as WorkspaceScanResult | undefined;
+    const result = (await vscode.commands.executeCommand(COMMAND.scanWorkspace)) as WorkspaceScanResult | undefined;
     assert.ok(result, `the scan ran; messages: ${JSON.stringify(prompter.messages)}`);
     return result;
   }

@@ -14,6 +14,7 @@ import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
 import { sleep, waitFor as waitUntil } from './helpers/wait';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 /** helpers/wait's waitFor with this suite's longer limit: the usage index follows file events, which come late. */
 const waitFor = <T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string) => waitUntil(probe, ok, what, 10_000);
@@ -163,7 +164,7 @@ describe('Where each token lives', function () {
     assert.ok(!titles(actions).includes('Revoke this token'), `no Revoke for a look-alike: ${JSON.stringify(titles(actions))}`);
 
     // Invoked anyway (a stale light bulb, a keybinding): it refuses with a sentence, and the victim's token lives.
-    const revoked = await vscode.commands.executeCommand('tokenHub.leakGuard.revoke', uri, diagnostic.range);
+    const revoked = await vscode.commands.executeCommand(COMMAND.revokeExposed, uri, diagnostic.range);
     assert.notEqual(revoked, true);
     assert.equal(prompter.messagesWithId('confirmRevoke').length, 0, 'never asked to confirm');
     assert.match(prompter.messagesWithId('error')[0]?.text ?? '', /found no token/);
@@ -265,7 +266,7 @@ describe('Where each token lives', function () {
     await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 2, 'two places');
 
     prompter.answer('confirmDelete', 'Delete and Remove from Files');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', await tokenNode(created.token.id)), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, await tokenNode(created.token.id)), true);
     const [confirm] = prompter.messagesWithId('confirmDelete');
     assert.match(confirm.options.detail ?? '', /locations\/\.env as DEAD_TOKEN/);
     assert.match(confirm.options.detail ?? '', /locations\/src\/client\.py line 1/);
@@ -286,7 +287,7 @@ describe('Where each token lives', function () {
     const env = write('.env', `A=1\nLEFT=${created.secret}\n`);
     await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 1, 'the place');
     prompter.answer('confirmDelete', 'Delete Access Token');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', await tokenNode(created.token.id)), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, await tokenNode(created.token.id)), true);
     assert.match(prompter.messagesWithId('deleted')[0].text, /still in locations\/\.env as LEFT/);
     assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `A=1\nLEFT=${created.secret}\n`);
 
@@ -315,7 +316,7 @@ describe('Where each token lives', function () {
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Warning);
     assert.deepEqual(titles(await codeActions(uri, diagnostics[0].range)), ['Remove this token', 'Ignore here']);
     assert.ok(!titles(await codeActions(uri, diagnostics[1].range)).includes('Remove this token'));
-    await vscode.commands.executeCommand('tokenHub.leakGuard.removeToken', uri, diagnostics[1].range);
+    await vscode.commands.executeCommand(COMMAND.removeExposed, uri, diagnostics[1].range);
     assert.match(prompter.messagesWithId('error')[0]?.text ?? '', /is live in places/);
     assert.equal((await vscode.workspace.openTextDocument(uri)).getText().includes(live.secret), true);
   });
@@ -329,7 +330,7 @@ describe('Where each token lives', function () {
     await waitFor(() => placeLabels(created.token.id), (labels) => labels.length === 2, 'two places');
 
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate and Update Files');
-    const rotated = await vscode.commands.executeCommand('tokenHub.rotateToken', await tokenNode(created.token.id));
+    const rotated = await vscode.commands.executeCommand(COMMAND.rotateToken, await tokenNode(created.token.id));
     assert.ok(rotated);
     const [confirm] = prompter.messagesWithId('confirmRotate');
     assert.match(confirm.options.detail ?? '', /locations\/deploy\/\.env/);
@@ -351,7 +352,7 @@ describe('Where each token lives', function () {
     // locations/.env, not the root one: an editor opened on the root .env would go stale for the suites that follow.
     const env = write('.env', `# app\nA=1\nOLD_NAME=${created.secret}\n`);
     prompter.answer('envFile', 'locations/.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Use OLD_NAME').answer('envWritten', 'Open .env');
-    const result = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id))) as { variable: string; action: string };
+    const result = (await vscode.commands.executeCommand(COMMAND.insertIntoEnv, await tokenNode(created.token.id))) as { variable: string; action: string };
     assert.deepEqual([result.variable, result.action], ['OLD_NAME', 'unchanged']);
     assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `# app\nA=1\nOLD_NAME=${created.secret}\n`, 'nothing written');
     assert.match(prompter.messagesWithId('confirmReuse')[0].text, /already in locations\/\.env as OLD_NAME \(line 3\)/);
@@ -360,7 +361,7 @@ describe('Where each token lives', function () {
 
     // Adding it under a new name anyway: written, and the message offers to open the file there too.
     prompter.answer('envFile', 'locations/.env').answer('envVariable', 'NEW_NAME').answer('confirmReuse', 'Add NEW_NAME Too');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', await tokenNode(created.token.id));
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, await tokenNode(created.token.id));
     assert.equal(fs.readFileSync(env.fsPath, 'utf8'), `# app\nA=1\nOLD_NAME=${created.secret}\nNEW_NAME=${created.secret}\n`);
     assert.deepEqual(prompter.messagesWithId('envWritten').at(-1)?.actions, ['Open .env']);
   });

@@ -12,6 +12,7 @@ import { SlowProxy, startSlowProxy } from '../../support/slowProxy';
 import { extensionApi } from './helpers/api';
 import { leaveSignedOut, roots, signOutEverything, tokenNodes } from './helpers/tree';
 import { sleep, waitFor } from './helpers/wait';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 /** How long each held answer waits: long enough that a person would notice a still view. */
 const HOLD_MS = 2000;
@@ -75,7 +76,7 @@ describe('A slow hub shows progress while it is waited on', function () {
     let arrived = false;
     void held.arrived.then(() => (arrived = true));
     try {
-      const signingIn = vscode.commands.executeCommand('tokenHub.signIn') as Thenable<{ id: string; workspaceName: string } | undefined>;
+      const signingIn = vscode.commands.executeCommand(COMMAND.signIn) as Thenable<{ id: string; workspaceName: string } | undefined>;
       await waitFor(() => inputs.length, (count) => count === 1, 'the hub address input', 20_000);
       inputs[0].value = proxy.url;
       await acceptUntil(() => inputs.length === 2, 'the account key input after Enter');
@@ -105,7 +106,7 @@ describe('A slow hub shows progress while it is waited on', function () {
     await admin.createToken({ name: 'listed', endpoints: ['embeddings'] });
     // Refresh forgets what was loaded: the next read of the tree is a first list again.
     const refreshAndRead = async () => {
-      await vscode.commands.executeCommand('tokenHub.refresh');
+      await vscode.commands.executeCommand(COMMAND.refresh);
       return tokenNodes(api, connectionId);
     };
     const tokens = await whileHeld('GET', /^\/v1\/tokens\?limit=100(&|$)/, refreshAndRead, 'Loading the tokens of "slow"…');
@@ -117,7 +118,7 @@ describe('A slow hub shows progress while it is waited on', function () {
     const prompter = new ScriptedPrompter();
     api.setPrompter(prompter);
     prompter.answer('name', 'slow-one').answer('endpoints', ['embeddings']).answer('expiry', '7 days').answer('review', 'Create token');
-    const created = await whileHeld('POST', /^\/v1\/tokens$/, () => vscode.commands.executeCommand('tokenHub.createToken') as Thenable<Token | undefined>, 'Creating "slow-one"…');
+    const created = await whileHeld('POST', /^\/v1\/tokens$/, () => vscode.commands.executeCommand(COMMAND.createToken) as Thenable<Token | undefined>, 'Creating "slow-one"…');
     assert.equal(created?.name, 'slow-one');
     assert.equal(prompter.messagesWithId('showOnce').length, 1, 'the secret is shown once the hub answered');
 
@@ -128,13 +129,13 @@ describe('A slow hub shows progress while it is waited on', function () {
     };
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate');
     const node = await nodeOf();
-    const rotated = await whileHeld('POST', /^\/v1\/tokens\/[^/]+\/rotate$/, () => vscode.commands.executeCommand('tokenHub.rotateToken', node) as Thenable<Token | undefined>, 'Rotating "slow-one"…');
+    const rotated = await whileHeld('POST', /^\/v1\/tokens\/[^/]+\/rotate$/, () => vscode.commands.executeCommand(COMMAND.rotateToken, node) as Thenable<Token | undefined>, 'Rotating "slow-one"…');
     assert.equal(rotated?.id, created.id);
     assert.equal(prompter.messagesWithId('showOnce').length, 2, 'the new secret is shown once the hub answered');
 
     prompter.answer('confirmDelete', 'Delete Access Token');
     const again = await nodeOf();
-    const deleted = await whileHeld('DELETE', /^\/v1\/tokens\/[^/]+$/, () => vscode.commands.executeCommand('tokenHub.deleteToken', again) as Thenable<boolean>, 'Deleting "slow-one"…');
+    const deleted = await whileHeld('DELETE', /^\/v1\/tokens\/[^/]+$/, () => vscode.commands.executeCommand(COMMAND.deleteToken, again) as Thenable<boolean>, 'Deleting "slow-one"…');
     assert.equal(deleted, true);
     assert.ok(!(await admin.listAllTokens()).some((token) => token.id === created.id), 'the hub deleted it');
     assert.deepEqual(api.progress.active, [], 'nothing is left waiting');

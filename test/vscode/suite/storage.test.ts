@@ -15,6 +15,7 @@ import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
 import { signOutEverything, tokenNodes, waitFor } from './helpers/tree';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 // The keys version 0.1 wrote, spelled out here rather than imported, so that changing them breaks this test.
 const secretKey01 = (connectionId: string, tokenId: string) => `tokenHub.tokenSecret/${connectionId}/${tokenId}`;
@@ -125,7 +126,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
   async function create(name: string, button?: string) {
     prompter.answer('name', name).answer('endpoints', ['embeddings']).answer('expiry', '7 days').answer('review', 'Create token');
     if (button) prompter.answer('showOnce', button);
-    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token | undefined;
+    const token = (await vscode.commands.executeCommand(COMMAND.createToken)) as Token | undefined;
     const shown = prompter.messagesWithId('showOnce').at(-1);
     assert.ok(token && shown?.options.detail, `created ${name} and showed its secret`);
     return { token, shown, secret: shown.options.detail.split('\n')[0] };
@@ -141,7 +142,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     await api.secretStorage.store(indexKey01(connectionId), JSON.stringify([token.id]));
 
     prompter.answer('hubUrl', hub.url).answer('accountKey', accountKey);
-    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string } | undefined;
+    const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string } | undefined;
     assert.equal(connection?.id, connectionId);
     assert.ok(await shownAsStored(token.id), 'the tree shows the 0.1 secret as stored');
     assert.equal(api.services.secrets.has(connectionId, token.id), true);
@@ -155,7 +156,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     } finally {
       fresh.dispose();
     }
-    await vscode.commands.executeCommand('tokenHub.copyToken', await nodeOf(token.id));
+    await vscode.commands.executeCommand(COMMAND.copyToken, await nodeOf(token.id));
     assert.equal(await vscode.env.clipboard.readText(), secret, 'Copy Token copies the 0.1 secret');
   });
 
@@ -173,7 +174,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     assert.equal(await api.services.secrets.get(connectionId, token.id), undefined);
     assert.equal(await api.secretStorage.get(secretKey01(connectionId, token.id)), undefined);
     assert.equal(await shownAsStored(token.id), false, 'the tree does not call it stored');
-    await vscode.commands.executeCommand('tokenHub.copyToken', await nodeOf(token.id));
+    await vscode.commands.executeCommand(COMMAND.copyToken, await nodeOf(token.id));
     assert.match(prompter.messagesWithId('notStored')[0]?.text ?? '', /not stored on this machine/);
   });
 
@@ -183,7 +184,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
 
     api.useTokenSecretStorage(refusingStorage(api.secretStorage, 'writes'));
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate');
-    const rotated = (await vscode.commands.executeCommand('tokenHub.rotateToken', await nodeOf(token.id))) as Token | undefined;
+    const rotated = (await vscode.commands.executeCommand(COMMAND.rotateToken, await nodeOf(token.id))) as Token | undefined;
     assertNoErrorShown();
     assert.equal(rotated?.id, token.id);
     const shown = prompter.messagesWithId('showOnce').at(-1)!;
@@ -205,7 +206,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
 
     api.useTokenSecretStorage(refusingStorage(api.secretStorage, 'writes'));
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate and Update Files');
-    await vscode.commands.executeCommand('tokenHub.rotateToken', await nodeOf(token.id));
+    await vscode.commands.executeCommand(COMMAND.rotateToken, await nodeOf(token.id));
     assertNoErrorShown();
     const match = /^KEEP=me\nAPP_TOKEN=(\S+)\n$/.exec(fs.readFileSync(envPath, 'utf8'));
     assert.ok(match && match[1] !== oldSecret, 'the file holds the new secret');
@@ -225,16 +226,16 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     }
 
     api.useTokenSecretStorage(broken);
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     const kept = (await tokenNodes(api, connectionId)).find((node) => node.token.name === 'kept-by-01');
     assert.ok(kept, 'the tree still lists the tokens');
-    await vscode.commands.executeCommand('tokenHub.copyToken', kept);
+    await vscode.commands.executeCommand(COMMAND.copyToken, kept);
     assert.match(prompter.messagesWithId('notStored')[0]?.text ?? '', /not stored on this machine/);
 
     const unkept = (await tokenNodes(api, connectionId)).find((node) => node.token.name === 'unkept');
     assert.ok(unkept);
     prompter.answer('confirmDelete', 'Delete Access Token');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', unkept), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, unkept), true);
     await assert.rejects(admin.getToken(unkept.token.id), (error) => error instanceof HubError && error.status === 404);
     assertNoErrorShown();
   });
@@ -266,7 +267,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
 
   it('follows another window: a secret it stores shows here as stored, and one it deletes stops showing', async () => {
     const { token, secret } = await admin.createToken({ name: 'other-window', endpoints: ['embeddings'] });
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     assert.equal(await shownAsStored(token.id), false);
     let treeChanges = 0;
     const listening = api.services.tree.onDidChangeTreeData(() => treeChanges++);

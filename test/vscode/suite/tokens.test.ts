@@ -15,6 +15,7 @@ import type { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi, scriptPromptsPerTest, workspaceFolder } from './helpers/api';
 import { setUserSetting } from './helpers/settings';
 import { leaveSignedOut, roots, signOutEverything, tokenNodes, waitFor } from './helpers/tree';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 const ENDPOINTS = ['chat-completions', 'embeddings', 'moderation'];
 
@@ -55,14 +56,14 @@ describe('Token Hub against a real hub', function () {
 
   async function signIn(): Promise<string> {
     prompter.answer('hubUrl', hub.url).answer('accountKey', accountKey);
-    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string } | undefined;
+    const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string } | undefined;
     assert.ok(connection, 'signed in');
     return connection.id;
   }
 
   async function createThroughFlow(name: string, endpoints: string[], expiry = '7 days'): Promise<{ token: Token; secret: string }> {
     prompter.answer('name', name).answer('endpoints', endpoints).answer('expiry', expiry).answer('review', 'Create token');
-    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token | undefined;
+    const token = (await vscode.commands.executeCommand(COMMAND.createToken)) as Token | undefined;
     assert.ok(token, `created ${name}`);
     const shown = prompter.messagesWithId('showOnce').at(-1);
     assert.ok(shown?.options.detail, 'the secret was shown once');
@@ -75,7 +76,7 @@ describe('Token Hub against a real hub', function () {
     prompter
       .answer('hubUrl', 'not a url', hub.url)
       .answer('accountKey', 'thak_short', wrongButWellFormed, accountKey);
-    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string; workspaceName: string };
+    const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string; workspaceName: string };
     assert.equal(connection.workspaceName, 'acme');
     const messages = prompter.rejected.map((rejection) => rejection.message);
     assert.match(messages[0], /Start the address with http:\/\/ or https:\/\//);
@@ -95,7 +96,7 @@ describe('Token Hub against a real hub', function () {
     const emptyItem = api.services.tree.getTreeItem(empty);
     assert.equal(emptyItem.label, 'No tokens yet.');
     assert.equal(emptyItem.description, 'Create one');
-    assert.equal(emptyItem.command?.command, 'tokenHub.createToken');
+    assert.equal(emptyItem.command?.command, COMMAND.createToken);
   });
 
   it('refuses an account key the hub does not know, with the hub\'s answer as a sentence', async () => {
@@ -104,7 +105,7 @@ describe('Token Hub against a real hub', function () {
     // Revoke it so that it is well-formed but refused.
     await hub.cli(['account-key', 'revoke', '--key', unknown]);
     prompter.answer('hubUrl', hub.url).answer('accountKey', unknown, undefined);
-    const result = await vscode.commands.executeCommand('tokenHub.signIn');
+    const result = await vscode.commands.executeCommand(COMMAND.signIn);
     assert.equal(result, undefined);
     assert.match(prompter.rejected[0].message, /refused the account key\. Sign in again\./);
   });
@@ -116,7 +117,7 @@ describe('Token Hub against a real hub', function () {
       .answer('endpoints', ['chat-completions'], ['chat-completions', 'embeddings'])
       .answer('expiry', BACK, '7 days')
       .answer('review', 'Create token');
-    const token = (await vscode.commands.executeCommand('tokenHub.createToken')) as Token;
+    const token = (await vscode.commands.executeCommand(COMMAND.createToken)) as Token;
     assert.ok(token, `created; messages: ${JSON.stringify(prompter.messages)}; asked: ${prompter.asked.map((q) => q.id)}`);
     assert.equal(token.name, 'billing-svc');
     assert.deepEqual(prompter.rejected.map((r) => r.id), ['name', 'name']);
@@ -167,7 +168,7 @@ describe('Token Hub against a real hub', function () {
     await (api.services.connections.connected()[0] ? Promise.resolve() : signIn());
     const before = (await admin.listAllTokens()).length;
     prompter.answer('name', 'billing-svc', 'fresh-name').answer('endpoints', undefined);
-    assert.equal(await vscode.commands.executeCommand('tokenHub.createToken'), undefined);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.createToken), undefined);
     assert.match(prompter.rejected[0].message, /A token named "billing-svc" already exists in acme/);
     assert.equal((await admin.listAllTokens()).length, before, 'cancelling created nothing');
   });
@@ -180,7 +181,7 @@ describe('Token Hub against a real hub', function () {
     assert.equal(item.contextValue, 'token.active.stored');
     assert.equal(iconId(item), 'key');
     await new HubClient({ baseUrl: hub.url }).invoke('moderation', secret);
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     item = api.services.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
     assert.match(String(item.description), /used just now$/);
   });
@@ -196,7 +197,7 @@ describe('Token Hub against a real hub', function () {
     const secret = await api.services.secrets.get(connection.id, node.token.id);
 
     prompter.answer('envFile', '../outside', '.env').answer('envVariable', '1BAD', 'BILLING_TOKEN').answer('notIgnored', 'Add to .gitignore');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node);
     assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=${secret}\r\n`);
     assert.deepEqual(prompter.rejected.map((r) => r.id), ['envFile', 'envVariable']);
     assert.equal(prompter.messagesWithId('notIgnored').length, 1);
@@ -206,10 +207,10 @@ describe('Token Hub against a real hub', function () {
     // Again: the variable exists, so the person is asked; declining leaves the file as it was.
     prompter.answer('envFile', '.env').answer('envVariable', 'BILLING_TOKEN').answer('confirmReplace', undefined);
     fs.writeFileSync(envPath, `${original}\r\nBILLING_TOKEN=old\r\n`);
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node);
     assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=old\r\n`);
     prompter.answer('envFile', '.env').answer('envVariable', 'BILLING_TOKEN').answer('confirmReplace', 'Replace');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node);
     assert.equal(fs.readFileSync(envPath, 'utf8'), `${original}\r\nBILLING_TOKEN=${secret}\r\n`);
     assert.equal(prompter.messagesWithId('notIgnored').length, 1, 'an ignored file raises no warning');
     assert.deepEqual(fs.readdirSync(folder.uri.fsPath).filter((name) => name.includes('.tmp')), [], 'no temporary file is left');
@@ -242,7 +243,7 @@ describe('Token Hub against a real hub', function () {
     const [node] = (await tokenNodes(api, connection.id)).filter((candidate) => candidate.token.name === 'billing-svc');
     const secret = await api.services.secrets.get(connection.id, node.token.id);
     prompter.answer('envFile', '.env').answer('envVariable', 'FROM_EDITOR');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node);
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node);
     assert.equal(fs.readFileSync(envUri.fsPath, 'utf8'), 'A=1\n', 'the disk is untouched');
     assert.equal(document.getText(), `A=1\nUNSAVED=yes\nFROM_EDITOR=${secret}\n`);
     await vscode.commands.executeCommand('workbench.action.files.revert');
@@ -257,7 +258,7 @@ describe('Token Hub against a real hub', function () {
     const oldSecret = (await api.services.secrets.get(connection.id, node.token.id))!;
     fs.writeFileSync(envPath, `KEEP=me\nBILLING_TOKEN=${oldSecret}\n`);
     prompter.answer('grace', 'No grace period').answer('confirmRotate', 'Rotate and Update Files');
-    await vscode.commands.executeCommand('tokenHub.rotateToken', node);
+    await vscode.commands.executeCommand(COMMAND.rotateToken, node);
     const confirm = prompter.messagesWithId('confirmRotate')[0];
     assert.match(confirm.options.detail ?? '', /\.env/);
     const newSecret = (await api.services.secrets.get(connection.id, node.token.id))!;
@@ -274,11 +275,11 @@ describe('Token Hub against a real hub', function () {
     const node = (await tokenNodes(api, connection.id)).find((candidate) => candidate.token.id === token.id)!;
 
     prompter.answer('confirmDelete', undefined);
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', node), false);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, node), false);
     await admin.getToken(token.id);
 
     prompter.answer('confirmDelete', 'Delete Access Token');
-    assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', node), true);
+    assert.equal(await vscode.commands.executeCommand(COMMAND.deleteToken, node), true);
     const confirm = prompter.messagesWithId('confirmDelete')[1];
     assert.equal(confirm.options.modal, true);
     assert.match(confirm.text, /"short-lived"/);
@@ -302,7 +303,7 @@ describe('Token Hub against a real hub', function () {
     const expiring = await past(5, 'old-job', Date.now() + 2 * DAY);
     const expired = await past(10, 'ancient-job', Date.now() - DAY);
     try {
-      await vscode.commands.executeCommand('tokenHub.refresh');
+      await vscode.commands.executeCommand(COMMAND.refresh);
       const connection = api.services.connections.connected()[0];
       const nodes = await tokenNodes(api, connection.id);
       const itemOf = (id: string) => api.services.tree.getTreeItem(nodes.find((node) => node.token.id === id)!);
@@ -326,7 +327,7 @@ describe('Token Hub against a real hub', function () {
     } finally {
       await admin.deleteToken(expiring.id);
       await admin.deleteToken(expired.id);
-      await vscode.commands.executeCommand('tokenHub.refresh');
+      await vscode.commands.executeCommand(COMMAND.refresh);
     }
   });
 
@@ -336,14 +337,14 @@ describe('Token Hub against a real hub', function () {
     const secret = await api.services.secrets.get(connection.id, node.token.id);
     await setUserSetting('clipboardClearSeconds', 1);
     try {
-      await vscode.commands.executeCommand('tokenHub.copyToken', node);
+      await vscode.commands.executeCommand(COMMAND.copyToken, node);
       assert.equal(await vscode.env.clipboard.readText(), secret);
       assert.match(prompter.messagesWithId('copied')[0].text, /cleared in 1 seconds?/);
       await waitFor(async () => (await vscode.env.clipboard.readText()) === '', 5000);
     } finally {
       await setUserSetting('clipboardClearSeconds', undefined);
     }
-    await vscode.commands.executeCommand('tokenHub.copyMaskedKey', node);
+    await vscode.commands.executeCommand(COMMAND.copyMaskedKey, node);
     assert.equal(await vscode.env.clipboard.readText(), node.token.maskedKey);
   });
 
@@ -358,7 +359,7 @@ describe('Token Hub against a real hub', function () {
       // Wait until VS Code has read the file (a resource setting from it shows), then reload the connections.
       await waitFor(() => vscode.workspace.getConfiguration('tokenHub', folder.uri).get('envVariable') === 'FROM_WORKSPACE', 10_000);
       const before = api.services.connections.list().map((connection) => connection.id);
-      await vscode.commands.executeCommand('tokenHub.refresh');
+      await vscode.commands.executeCommand(COMMAND.refresh);
       assert.deepEqual(api.services.connections.list().map((connection) => connection.id), before);
       assert.ok(!api.services.settings.hubs().some((hub) => hub.url.includes('attacker')));
     } finally {
@@ -369,17 +370,17 @@ describe('Token Hub against a real hub', function () {
   it('filters the tree by name through the hub', async () => {
     const connection = api.services.connections.connected()[0];
     prompter.answer('filter', 'report');
-    await vscode.commands.executeCommand('tokenHub.filter');
+    await vscode.commands.executeCommand(COMMAND.filter);
     assert.deepEqual((await tokenNodes(api, connection.id)).map((node) => node.token.name), ['reporting']);
     assert.match(api.treeView.message ?? '', /"report"/);
-    await vscode.commands.executeCommand('tokenHub.clearFilter');
+    await vscode.commands.executeCommand(COMMAND.clearFilter);
     assert.equal((await tokenNodes(api, connection.id)).length, 2);
   });
 
   it('says the hub is unreachable with a Retry item, and Retry recovers once it is back', async () => {
     const connection = api.services.connections.connected()[0];
     await hub.stop();
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     const root = (await roots(api)).find((node) => node.kind === 'connection')!;
     const [message] = await api.services.tree.getChildren(root);
     const item = api.services.tree.getTreeItem(message);
@@ -387,7 +388,7 @@ describe('Token Hub against a real hub', function () {
     assert.equal(item.label, 'Cannot reach the hub.');
     assert.equal(item.description, 'Retry');
     assert.match(tooltipText(item), /Cannot reach the hub at .* \(connection refused\)\. .*Click to retry\./);
-    assert.equal(item.command?.command, 'tokenHub.retry');
+    assert.equal(item.command?.command, COMMAND.retry);
 
     hub = await startHub({ dataDir, db: hub.db, args: ['--port', String(hub.port)] });
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
@@ -397,16 +398,16 @@ describe('Token Hub against a real hub', function () {
   it('marks the connection signed out once when the hub refuses its key', async () => {
     const connection = api.services.connections.connected()[0];
     await hub.cli(['account-key', 'revoke', '--key', accountKey]);
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     await roots(api);
     await tokenNodes(api, connection.id);
-    await vscode.commands.executeCommand('tokenHub.refresh');
+    await vscode.commands.executeCommand(COMMAND.refresh);
     await tokenNodes(api, connection.id);
     assert.equal(prompter.messagesWithId('refused').length, 1, 'said once, not once per request');
     const root = (await roots(api)).find((node) => node.kind === 'connection')!;
     assert.equal(api.services.tree.getTreeItem(root).contextValue, 'connection.signedOut');
     const [child] = await api.services.tree.getChildren(root);
-    assert.equal(api.services.tree.getTreeItem(child).command?.command, 'tokenHub.signIn');
+    assert.equal(api.services.tree.getTreeItem(child).command?.command, COMMAND.signIn);
     ({ accountKey } = await hub.init('acme', ENDPOINTS));
     admin = new HubClient({ baseUrl: hub.url, accountKey });
   });
@@ -426,7 +427,7 @@ describe('Token Hub against a real hub', function () {
     );
     await signOutEverything(api);
     prompter.answer('hubUrl', hub.url).answer('accountKey', bigKey);
-    const connection = (await vscode.commands.executeCommand('tokenHub.signIn')) as { id: string };
+    const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string };
     const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
     let children = await api.services.tree.getChildren(root);
     assert.equal(children.filter((node) => node.kind === 'token').length, 100, 'the first page only');

@@ -16,6 +16,7 @@ import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { afterPromptedTest } from './helpers/afterTest';
 import { extensionApi } from './helpers/api';
 import { waitFor } from './helpers/wait';
+import { COMMAND } from '../../../src/extension/commands/ids';
 
 const isWindows = process.platform === 'win32';
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
@@ -103,7 +104,7 @@ describe('Trust boundary', function () {
     const uri = vscode.Uri.file(file);
     await vscode.window.showTextDocument(uri);
 
-    await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+    await vscode.commands.executeCommand(COMMAND.moveToEnv, uri, new vscode.Range(0, 15, 0, 16));
     assert.deepEqual(prompter.asked.map((q) => q.id), [], 'refused before any question');
     assert.ok(!fs.existsSync(stolen), 'nothing was written outside the workspace folder');
     assert.ok(!fs.readFileSync(path.join(root, '.env'), 'utf8').includes(secret), 'nor into the folder\'s own .env without asking');
@@ -119,7 +120,7 @@ describe('Trust boundary', function () {
     fs.rmSync(path.join(root, '.env'));
     fs.symlinkSync(target, path.join(root, '.env'));
     prompter.answer('envFile', '.env').answer('envVariable', 'TRUST_TOKEN');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
     assert.equal(fs.readFileSync(target, 'utf8'), 'OTHER=1\n', 'the file the link points to is unchanged');
     assert.ok(fs.lstatSync(path.join(root, '.env')).isSymbolicLink(), 'the link is left as it was');
     assert.match(errors()[0] ?? '', /\.env.*outside the workspace folder/);
@@ -130,7 +131,7 @@ describe('Trust boundary', function () {
     fs.mkdirSync(path.join(root, 'trust'));
     fs.symlinkSync(outside, path.join(root, 'trust', 'config'));
     prompter.answer('envFile', 'trust/config/.env').answer('envVariable', 'TRUST_TOKEN');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
     assert.deepEqual(fs.readdirSync(outside), [], 'nothing was created outside the folder');
     assert.match(errors()[0] ?? '', /outside the workspace folder/);
   });
@@ -141,7 +142,7 @@ describe('Trust boundary', function () {
     fs.writeFileSync(path.join(root, 'trust', 'real.env'), 'A=1\n');
     fs.symlinkSync(path.join(root, 'trust', 'real.env'), path.join(root, 'trust', '.env'));
     prompter.answer('envFile', 'trust/.env').answer('envVariable', 'TRUST_TOKEN');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
     assert.deepEqual(errors(), []);
     assert.equal(fs.readFileSync(path.join(root, 'trust', 'real.env'), 'utf8'), `A=1\nTRUST_TOKEN=${secret}\n`);
     assert.ok(fs.lstatSync(path.join(root, 'trust', '.env')).isSymbolicLink(), 'the link is kept');
@@ -156,7 +157,7 @@ describe('Trust boundary', function () {
     fs.mkdirSync(path.join(root, 'trust'));
     const envLocal = path.join(root, 'trust', '.env.local');
     fs.writeFileSync(envLocal, 'A=1\n');
-    await vscode.commands.executeCommand('tokenHub.leakGuard.addToGitignore', vscode.Uri.file(envLocal));
+    await vscode.commands.executeCommand(COMMAND.addToGitignore, vscode.Uri.file(envLocal));
     assert.equal(fs.readFileSync(gitconfig, 'utf8'), '[user]\n\tname = Someone\n', 'the file the link points to is unchanged');
     assert.match(errors()[0] ?? '', /\.gitignore.*outside the workspace folder/);
   });
@@ -169,7 +170,7 @@ describe('Trust boundary', function () {
     fs.symlinkSync(target, path.join(root, '.env'));
     // Before the fix the file was offered ("Rotate and Update Files") and written; now it is named as refused.
     prompter.answer('grace', '1 hour').answer('confirmRotate', 'Rotate');
-    const rotated = (await vscode.commands.executeCommand('tokenHub.rotateToken', node())) as Token | undefined;
+    const rotated = (await vscode.commands.executeCommand(COMMAND.rotateToken, node())) as Token | undefined;
     assert.equal(fs.readFileSync(target, 'utf8'), `TRUST_TOKEN=${secret}\n`, 'the file outside the folder is unchanged');
     assert.ok(rotated, 'the token was rotated');
     assert.deepEqual(prompter.messagesWithId('confirmRotate').map((m) => m.actions), [['Rotate']], 'the file is not offered for update');
@@ -186,7 +187,7 @@ describe('Trust boundary', function () {
       git('init', '-q');
       git('add', '-f', 'trust/committed.env');
       prompter.answer('envFile', 'trust/committed.env').answer('envVariable', 'TRUST_TOKEN');
-      await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+      await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
       assert.equal(fs.readFileSync(path.join(root, 'trust', 'committed.env'), 'utf8'), 'A=1\n');
       assert.match(errors()[0] ?? '', /git tracks trust\/committed\.env, so a secret written there would be committed/);
     } finally {
@@ -204,11 +205,11 @@ describe('Trust boundary', function () {
     const uri = vscode.Uri.file(file);
     await vscode.window.showTextDocument(uri);
     prompter.answer('confirmWorkspaceEnvFile', undefined);
-    await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+    await vscode.commands.executeCommand(COMMAND.moveToEnv, uri, new vscode.Range(0, 15, 0, 16));
     assert.ok(!fs.existsSync(path.join(root, 'trust', 'secrets.env')), 'declined: nothing written');
 
     prompter.answer('confirmWorkspaceEnvFile', 'Add to .gitignore and Move').answer('envVariable', 'TRUST_TOKEN');
-    await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+    await vscode.commands.executeCommand(COMMAND.moveToEnv, uri, new vscode.Range(0, 15, 0, 16));
     assert.deepEqual(errors(), []);
     assert.equal(fs.readFileSync(path.join(root, 'trust', 'secrets.env'), 'utf8'), `TRUST_TOKEN=${secret}\n`);
     assert.match(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), /^\/trust\/secrets\.env$/m);
@@ -218,7 +219,7 @@ describe('Trust boundary', function () {
     await config().update('clipboardClearSeconds', 0, vscode.ConfigurationTarget.Workspace);
     await waitFor(() => config().get('clipboardClearSeconds'), (value) => value === 0, 'the workspace setting to apply');
     assert.equal(api.services.settings.read().clipboardClearSeconds, 60, 'the workspace value is ignored');
-    await vscode.commands.executeCommand('tokenHub.copyToken', node());
+    await vscode.commands.executeCommand(COMMAND.copyToken, node());
     assert.match(prompter.messagesWithId('copied')[0]?.text ?? '', /cleared in 60 seconds/);
     await vscode.env.clipboard.writeText('');
   });
@@ -227,7 +228,7 @@ describe('Trust boundary', function () {
     if (isWindows) this.skip();
     const fresh = path.join(root, 'trust', 'new', '.env');
     prompter.answer('envFile', 'trust/new/.env').answer('envVariable', 'TRUST_TOKEN');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
     assert.deepEqual(errors(), []);
     assert.equal(fs.readFileSync(fresh, 'utf8'), `TRUST_TOKEN=${secret}\n`);
     assert.equal(modeOf(fresh).toString(8), '600', 'a new file is created 0600');
@@ -235,7 +236,7 @@ describe('Trust boundary', function () {
     const existing = path.join(root, '.env');
     fs.chmodSync(existing, 0o644);
     prompter.answer('envFile', '.env').answer('envVariable', 'TRUST_TOKEN');
-    const result = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node())) as { action: string } | undefined;
+    const result = (await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node())) as { action: string } | undefined;
     assert.equal(result?.action, 'appended');
     assert.equal(modeOf(existing).toString(8), '600', 'group and others lose their read bits');
 
@@ -243,7 +244,7 @@ describe('Trust boundary', function () {
     const gitignore = path.join(root, '.gitignore');
     fs.chmodSync(gitignore, 0o644);
     fs.writeFileSync(path.join(root, 'trust', '.env.local'), 'A=1\n', { mode: 0o600 });
-    await vscode.commands.executeCommand('tokenHub.leakGuard.addToGitignore', vscode.Uri.file(path.join(root, 'trust', '.env.local')));
+    await vscode.commands.executeCommand(COMMAND.addToGitignore, vscode.Uri.file(path.join(root, 'trust', '.env.local')));
     assert.equal(modeOf(gitignore).toString(8), '644');
 
     // Written into an open editor with unsaved changes: the file on disk loses its group and other bits too.
@@ -253,7 +254,7 @@ describe('Trust boundary', function () {
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(edited));
     await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), 'UNSAVED=yes\n'));
     prompter.answer('envFile', 'trust/edited.env').answer('envVariable', 'TRUST_TOKEN');
-    const inEditor = (await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node())) as { action: string } | undefined;
+    const inEditor = (await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node())) as { action: string } | undefined;
     assert.equal(inEditor?.action, 'appended');
     assert.equal(editor.document.getText(), `A=1\nUNSAVED=yes\nTRUST_TOKEN=${secret}\n`);
     assert.equal(modeOf(edited).toString(8), '600');
@@ -266,7 +267,7 @@ describe('Trust boundary', function () {
     process.env.TOKENHUB_ACCOUNT_KEY = second.accountKey;
     try {
       prompter.answer('environmentConnected', undefined);
-      const connection = (await vscode.commands.executeCommand('tokenHub.connectFromEnvironment')) as { id: string; workspaceName: string } | undefined;
+      const connection = (await vscode.commands.executeCommand(COMMAND.connectFromEnvironment)) as { id: string; workspaceName: string } | undefined;
       assert.equal(connection?.workspaceName, 'from-env');
       assert.ok(api.services.connections.connected().some((c) => c.id === connection.id), 'connected in this window');
       const hubs = () => JSON.stringify(config().inspect('hubs')?.globalValue ?? []);
@@ -285,7 +286,7 @@ describe('Trust boundary', function () {
       assert.ok(api.services.connections.connected().some((c) => c.id === connection.id), 'still connected after a reload of settings');
 
       // Keeping it saves it like a sign-in.
-      await vscode.commands.executeCommand('tokenHub.keepSignedIn', { kind: 'connection', connection: api.services.connections.get(connection.id) });
+      await vscode.commands.executeCommand(COMMAND.keepSignedIn, { kind: 'connection', connection: api.services.connections.get(connection.id) });
       await waitFor(hubs, (text) => text.includes('from-env'), 'the hub to be saved');
       assert.equal(await api.secretStorage.get(`tokenHub.accountKey/${connection.id}`), second.accountKey);
       assert.equal(await contextOf(), 'connection');

@@ -13,6 +13,7 @@ import { HubProcess, startHub } from '../../../support/hub';
 import { ScriptedPrompter } from '../../../support/scriptedPrompter';
 import { afterPromptedTest } from '../helpers/afterTest';
 import { extensionApi } from '../helpers/api';
+import { COMMAND } from '../../../../src/extension/commands/ids';
 
 describe('Restricted Mode', function () {
   this.timeout(120_000);
@@ -63,14 +64,14 @@ describe('Restricted Mode', function () {
     assert.ok(rootNode, 'the connection is shown');
     const children = await api.services.tree.getChildren(rootNode);
     assert.ok(children.some((child) => child.kind === 'token' && child.token.id === token.id), 'the token is listed');
-    await vscode.commands.executeCommand('tokenHub.copyToken', node());
+    await vscode.commands.executeCommand(COMMAND.copyToken, node());
     assert.equal(await vscode.env.clipboard.readText(), secret);
     await vscode.env.clipboard.writeText('');
   });
 
   it('refuses Insert into .env before asking anything, and offers to manage trust', async () => {
     const before = fs.readFileSync(path.join(root, '.env'), 'utf8');
-    await vscode.commands.executeCommand('tokenHub.insertIntoEnv', node());
+    await vscode.commands.executeCommand(COMMAND.insertIntoEnv, node());
     assert.deepEqual(prompter.asked.map((q) => q.id), []);
     assert.equal(fs.readFileSync(path.join(root, '.env'), 'utf8'), before);
     const [error] = errors();
@@ -84,7 +85,7 @@ describe('Restricted Mode', function () {
     try {
       const uri = vscode.Uri.file(file);
       await vscode.window.showTextDocument(uri);
-      await vscode.commands.executeCommand('tokenHub.leakGuard.moveToEnv', uri, new vscode.Range(0, 15, 0, 16));
+      await vscode.commands.executeCommand(COMMAND.moveToEnv, uri, new vscode.Range(0, 15, 0, 16));
       assert.ok(!fs.readFileSync(path.join(root, '.env'), 'utf8').includes(secret));
       assert.equal(vscode.window.activeTextEditor?.document.getText(), `const token = "${secret}";\n`);
       assert.match(errors()[0]?.text ?? '', /Restricted Mode/);
