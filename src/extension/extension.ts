@@ -24,72 +24,26 @@ import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
 import { TokenUsages } from './services/tokenUsages';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
+import { SwappablePrompter, SwappableSecretStorage, TokenHubApi } from './testApi';
+
+export type { TokenHubApi };
 import { COMMAND, CommandId } from './commands/ids';
-
-/**
- * What activate() returns in the extension-host tests only (ExtensionMode.Test): a way to script prompts and to
- * observe state. Outside tests nothing is exported, so no other extension can reach the secrets through us.
- */
-export interface TokenHubApi {
-  services: Services;
-  secretStorage: vscode.SecretStorage;
-  expiry: ExpiryMonitor;
-  treeView: vscode.TreeView<TreeNode>;
-  leakGuard: LeakGuard;
-  usages: TokenUsages;
-  /** The view's progress: what is being waited on right now. */
-  progress: ViewProgress;
-  /** Each quick input the real prompter opens (in use after setPrompter(undefined)). */
-  onDidShowQuickInput: vscode.Event<vscode.QuickInput>;
-  setPrompter(prompter: Prompter | undefined): void;
-  /** Token secrets go through `storage` (a stand-in over secretStorage, such as one that refuses) until called with undefined. */
-  useTokenSecretStorage(storage: vscode.SecretStorage | undefined): void;
-}
-
-/**
- * Built in test mode only: the SecretStorage under the token secrets, which the test API can point at a stand-in
- * (VS Code here always has a keyring; the tests need one that refuses). Changes still come from the real storage,
- * which every stand-in wraps.
- */
-class SwappableSecretStorage implements vscode.SecretStorage {
-  private current: vscode.SecretStorage;
-  readonly onDidChange: vscode.Event<vscode.SecretStorageChangeEvent>;
-
-  constructor(private readonly real: vscode.SecretStorage) {
-    this.current = real;
-    this.onDidChange = real.onDidChange;
-  }
-
-  get(key: string): Thenable<string | undefined> {
-    return this.current.get(key);
-  }
-
-  store(key: string, value: string): Thenable<void> {
-    return this.current.store(key, value);
-  }
-
-  delete(key: string): Thenable<void> {
-    return this.current.delete(key);
-  }
-
-  use(storage: vscode.SecretStorage | undefined): void {
-    this.current = storage ?? this.real;
-  }
-}
 
 export async function activate(context: vscode.ExtensionContext): Promise<TokenHubApi | undefined> {
   const logger = new Logger(vscode.window.createOutputChannel('Token Hub', { log: true }));
   const settings = new SettingsService();
   const connections = new ConnectionManager(settings, context.secrets, logger);
-  const swappable = context.extensionMode === vscode.ExtensionMode.Test ? new SwappableSecretStorage(context.secrets) : undefined;
+  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
+  const swappable = testMode ? new SwappableSecretStorage(context.secrets) : undefined;
   const secrets = new TokenSecretStore(swappable ?? context.secrets, logger);
   const quickInputShown = new vscode.EventEmitter<vscode.QuickInput>();
   context.subscriptions.push(quickInputShown);
-  const realPrompter = new VsCodePrompter(context.extensionMode === vscode.ExtensionMode.Test ? (input) => quickInputShown.fire(input) : undefined);
-  const prompts = { current: realPrompter as Prompter };
+  const realPrompter = new VsCodePrompter(testMode ? (input) => quickInputShown.fire(input) : undefined);
+  const swappablePrompter = testMode ? new SwappablePrompter(realPrompter) : undefined;
+  const prompter: Prompter = swappablePrompter ?? realPrompter;
   const notifyRefused = (connection: { workspaceName: string; url: string }) => {
     const signIn = vscode.l10n.t('Sign In');
-    void prompts.current
+    void prompter
       .message(vscode.l10n.t('The hub at {0} refused the account key of "{1}". Sign in again.', connection.url, connection.workspaceName), { id: 'refused', severity: 'warning' }, signIn)
       .then((choice) => choice === signIn && vscode.commands.executeCommand(COMMAND.signIn));
   };
@@ -99,11 +53,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   const tree = new TokenTreeProvider(connections, lists, secrets, settings, injection);
   const envFiles = new EnvFileService(logger);
   const clipboard = new SecretClipboard();
-  const services: Services = { connections, lists, secrets, settings, logger, tree, envFiles, clipboard, prompts, injection, progress };
+  const services: Services = { connections, lists, secrets, settings, logger, envFiles, clipboard, prompter, injection, progress };
 
   const treeView = vscode.window.createTreeView(TOKENS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const expiry = new ExpiryMonitor(lists, settings, context.globalState, (text, ...actions) =>
-    prompts.current.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
+    prompter.message(text, { id: 'expiryNotice', severity: 'warning' }, ...actions),
   );
   context.subscriptions.push(logger, progress, connections, secrets, lists, tree, treeView, clipboard, expiry);
   context.subscriptions.push(
@@ -208,9 +162,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   usages.start();
   logger.info(`Token Hub activated with ${connections.list().length} saved connection(s).`);
 
-  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  if (!testMode) return undefined;
   return {
     services,
+    tree,
     secretStorage: context.secrets,
     expiry,
     treeView,
@@ -218,9 +173,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     usages,
     progress,
     onDidShowQuickInput: quickInputShown.event,
-    setPrompter: (prompter) => {
-      prompts.current = prompter ?? realPrompter;
-    },
+    setPrompter: (scripted) => swappablePrompter?.use(scripted),
     useTokenSecretStorage: (storage) => swappable?.use(storage),
   };
 }

@@ -12,10 +12,10 @@ import { COMMAND } from './ids';
 export async function signInCommand(services: Services, arg?: unknown): Promise<Connection | undefined> {
   const node = arg as TreeNode | undefined;
   const preset = node && typeof node === 'object' && 'connection' in node ? { url: node.connection.url } : {};
-  const connection = await runSignIn(services.prompts.current, services.connections, preset);
+  const connection = await runSignIn(services.prompter, services.connections, preset);
   if (!connection) return undefined;
   services.lists.invalidate(connection);
-  void services.prompts.current.message(
+  void services.prompter.message(
     vscode.l10n.t('Signed in to "{0}" at {1}.', connection.workspaceName, connection.url),
     { id: 'signedIn' },
   );
@@ -28,7 +28,7 @@ export async function signOutCommand(services: Services, arg?: unknown): Promise
   if (!connection) {
     const all = services.connections.list();
     if (all.length === 0) throw new UserFacingError(vscode.l10n.t('You are not signed in to any Token Hub.'));
-    const picked = all.length === 1 ? all[0] : await services.prompts.current.pickOne<Connection>({
+    const picked = all.length === 1 ? all[0] : await services.prompter.pickOne<Connection>({
       id: 'connection',
       title: vscode.l10n.t('Sign out'),
       placeholder: vscode.l10n.t('Choose the workspace to sign out of.'),
@@ -39,7 +39,7 @@ export async function signOutCommand(services: Services, arg?: unknown): Promise
   }
   const stored = (await services.secrets.loadIndex(connection.id)).size;
   const signOut = vscode.l10n.t('Sign Out');
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     vscode.l10n.t('Sign out of "{0}" at {1}?', connection.workspaceName, connection.url),
     {
       id: 'confirmSignOut',
@@ -77,7 +77,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
     throw new UserFacingError(vscode.l10n.t('Token Hub could not connect with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY. Show the log for details.'));
   }
   const keep = vscode.l10n.t('Keep Signed In');
-  void services.prompts.current
+  void services.prompter
     .message(
       vscode.l10n.t('Connected to "{0}" at {1} from TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY, for this window only: nothing was saved. Keep signed in to use it in other windows too?', connection.workspaceName, connection.url),
       { id: 'environmentConnected' },
@@ -94,7 +94,7 @@ export async function keepSignedInCommand(services: Services, arg?: unknown): Pr
   const connection = candidates.find((candidate) => candidate.windowOnly);
   if (!connection) throw new UserFacingError(vscode.l10n.t('There is no connection made for this window only. Sign in with "Token Hub: Sign In" to save one.'));
   const kept = await services.connections.keep(connection.id);
-  if (kept) void services.prompts.current.message(vscode.l10n.t('Token Hub keeps you signed in to "{0}" at {1}.', kept.workspaceName, kept.url), { id: 'kept' });
+  if (kept) void services.prompter.message(vscode.l10n.t('Token Hub keeps you signed in to "{0}" at {1}.', kept.workspaceName, kept.url), { id: 'kept' });
   return kept;
 }
 
@@ -103,7 +103,7 @@ export function hasEnvironmentConnection(): boolean {
 }
 
 export async function filterCommand(services: Services): Promise<void> {
-  const answer = await services.prompts.current.askText({
+  const answer = await services.prompter.askText({
     id: 'filter',
     title: vscode.l10n.t('Filter tokens'),
     prompt: vscode.l10n.t('Show only tokens whose name contains this text. Leave it empty to show all.'),

@@ -33,7 +33,7 @@ export async function insertIntoEnv(
   arg?: unknown,
   known?: TokenTarget & { secret: string },
 ): Promise<InsertResult | undefined> {
-  const prompter = services.prompts.current;
+  const prompter = services.prompter;
   // Said before any question: in Restricted Mode the answer would be refused anyway (EnvFileService enforces it).
   if (!vscode.workspace.isTrusted) throw new UnsafeTargetError(RESTRICTED_MODE_TEXT, true);
   const target = known ?? (await chooseToken(services, arg, { title: vscode.l10n.t('Insert a token into .env'), storedOnly: true }));

@@ -38,7 +38,7 @@ export function reportError(services: Services, context: string, error: unknown)
   else if (error instanceof HubError && error.isUnreachable) actions.push(retry);
   actions.push(showLog);
   // Not awaited: the command finishes while the notification waits for the person.
-  void services.prompts.current.message(message, { id: 'error', severity: 'error' }, ...actions).then((choice) => {
+  void services.prompter.message(message, { id: 'error', severity: 'error' }, ...actions).then((choice) => {
     if (choice === showLog) services.logger.show();
     else if (choice === signIn) void vscode.commands.executeCommand(COMMAND.signIn);
     else if (choice === retry) void vscode.commands.executeCommand(COMMAND.refresh);

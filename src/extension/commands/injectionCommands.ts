@@ -25,10 +25,10 @@ export async function useInTerminalsCommand(services: Services, arg?: unknown): 
   if (!secret) {
     throw new UserFacingError(vscode.l10n.t('The secret of "{0}" is not stored on this machine. Rotate the token to get a new one.', token.name));
   }
-  const { injection, prompts } = services;
+  const { injection, prompter } = services;
   let variable = injection.variableOf(connection.id, token.id) ?? userVariableName();
   for (;;) {
-    const answer = await prompts.current.askText({
+    const answer = await prompter.askText({
       id: 'injectVariable',
       title: vscode.l10n.t('Use "{0}" in terminals and debug sessions', token.name),
       prompt: vscode.l10n.t('The environment variable that holds the secret in new terminals, tasks and debug sessions of this window.'),
@@ -40,7 +40,7 @@ export async function useInTerminalsCommand(services: Services, arg?: unknown): 
     const holder = injection.holderOf(variable);
     if (!holder || (holder.connectionId === connection.id && holder.tokenId === token.id)) break;
     const replace = vscode.l10n.t('Replace');
-    const choice = await prompts.current.message(
+    const choice = await prompter.message(
       vscode.l10n.t('New terminals already get "{0}" as {1}. Give them "{2}" as {1} instead?', holder.tokenName, variable, token.name),
       { id: 'confirmInjectReplace', modal: true, severity: 'warning', detail: vscode.l10n.t('Or choose another name for "{0}".', token.name) },
       replace,
@@ -51,7 +51,7 @@ export async function useInTerminalsCommand(services: Services, arg?: unknown): 
   const entry = { connectionId: connection.id, tokenId: token.id, tokenName: token.name };
   injection.inject(entry, variable, secret);
   services.logger.info(`New terminals and debug sessions get token "${token.name}" (${token.maskedKey}) as ${variable}.`);
-  void prompts.current.message(
+  void prompter.message(
     vscode.l10n.t('New terminals and debug sessions of this window get "{0}" as {1}; restart open terminals to use it. It is not kept after the window closes or reloads.', token.name, variable),
     { id: 'injected' },
   );
@@ -71,21 +71,21 @@ function terminalsAreRevived(): boolean {
 
 async function warnAboutTerminalRevival(services: Services, variable: string): Promise<void> {
   const turnOff = vscode.l10n.t('Turn Off Terminal Revival');
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     vscode.l10n.t('When VS Code closes, it saves the environment of open terminals on disk to start them again, {0} included. Turn that off to keep the secret off disk, or close those terminals before you quit.', variable),
     { id: 'terminalRevival', severity: 'warning' },
     turnOff,
   );
   if (choice !== turnOff) return;
   await vscode.workspace.getConfiguration(REVIVAL_SECTION).update(REVIVAL_SETTING, 'never', vscode.ConfigurationTarget.Global);
-  void services.prompts.current.message(
+  void services.prompter.message(
     vscode.l10n.t('VS Code no longer saves open terminals when it closes (terminal.integrated.persistentSessionReviveProcess is "never" in your user settings).'),
     { id: 'terminalRevivalOff' },
   );
 }
 
 export async function stopUsingInTerminalsCommand(services: Services, arg?: unknown): Promise<boolean> {
-  const { injection, prompts } = services;
+  const { injection, prompter } = services;
   let entry: InjectedToken | undefined;
   const node = arg as TreeNode | undefined;
   if (node && typeof node === 'object' && node.kind === 'token') {
@@ -96,7 +96,7 @@ export async function stopUsingInTerminalsCommand(services: Services, arg?: unkn
     if (all.length === 0) {
       throw new UserFacingError(vscode.l10n.t('No token is given to terminals of this window. Run "Token Hub: Use in Terminals and Debug Sessions" on a token first.'));
     }
-    const picked = await prompts.current.pickOne<InjectedToken>({
+    const picked = await prompter.pickOne<InjectedToken>({
       id: 'injectedToken',
       title: vscode.l10n.t('Stop using a token in terminals and debug sessions'),
       placeholder: vscode.l10n.t('Choose the token new terminals should no longer get.'),
@@ -107,7 +107,7 @@ export async function stopUsingInTerminalsCommand(services: Services, arg?: unkn
   }
   injection.remove(entry.connectionId, entry.tokenId);
   services.logger.info(`New terminals and debug sessions no longer get token "${entry.tokenName}" (${entry.variable}).`);
-  void prompts.current.message(
+  void prompter.message(
     vscode.l10n.t('New terminals and debug sessions no longer get "{0}" as {1}. Restart open terminals to drop it there too.', entry.tokenName, entry.variable),
     { id: 'injectionStopped' },
   );

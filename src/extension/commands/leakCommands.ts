@@ -49,7 +49,7 @@ export async function scanWorkspaceCommand(services: Services, guard: LeakGuard)
       }, cancellation);
     },
   );
-  const prompter = services.prompts.current;
+  const prompter = services.prompter;
   const showProblems = vscode.l10n.t('Show Problems');
   const tokens = (count: number) => (count === 1 ? vscode.l10n.t('1 exposed token') : vscode.l10n.t('{0} exposed tokens', count));
   const files = (count: number) => (count === 1 ? vscode.l10n.t('1 file') : vscode.l10n.t('{0} files', count));
@@ -121,7 +121,7 @@ export interface MoveToEnvResult {
 /** Move to .env and replace with a reference. */
 export async function moveToEnvCommand(services: Services, guard: LeakGuard, uriArg?: unknown, rangeArg?: unknown): Promise<MoveToEnvResult | undefined> {
   const { document, secret, range } = await exposedTokenAt(uriArg, rangeArg);
-  const prompter = services.prompts.current;
+  const prompter = services.prompter;
   const masked = maskToken(secret);
   const folder = folderOf(document);
   const settings = services.settings.read(folder.uri);
@@ -252,7 +252,7 @@ export async function revokeExposedTokenCommand(
   }
   const { connection, token } = owner;
   const revoke = vscode.l10n.t('Revoke Token');
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     vscode.l10n.t('Revoke the token "{0}" ({1}) of {2}?', token.name, masked, connection.workspaceName),
     { id: 'confirmRevoke', modal: true, severity: 'warning', detail: vscode.l10n.t('Every program using it stops working at once. This cannot be undone.') },
     revoke,
@@ -262,7 +262,7 @@ export async function revokeExposedTokenCommand(
   owners.forget();
   await guard.markRevoked(secret);
   services.logger.info(`Revoked token "${token.name}" (${masked}) in "${connection.workspaceName}" from the leak guard.`);
-  void services.prompts.current.message(vscode.l10n.t('Revoked "{0}" ({1}). Programs that still use it are now refused; remove it from the file.', token.name, masked), { id: 'revoked' });
+  void services.prompter.message(vscode.l10n.t('Revoked "{0}" ({1}). Programs that still use it are now refused; remove it from the file.', token.name, masked), { id: 'revoked' });
   return true;
 }
 
@@ -280,7 +280,7 @@ export async function removeDeadTokenCommand(services: Services, guard: LeakGuar
   await applyRemoval(document, secret);
   await guard.scanDocument(document);
   services.logger.info(`Removed ${masked} from ${document.uri.fsPath} (not live).`);
-  void services.prompts.current.message(vscode.l10n.t('Removed the token {0} from {1}. Save the file to keep the change.', masked, vscode.workspace.asRelativePath(document.uri)), { id: 'removedToken' });
+  void services.prompter.message(vscode.l10n.t('Removed the token {0} from {1}. Save the file to keep the change.', masked, vscode.workspace.asRelativePath(document.uri)), { id: 'removedToken' });
   return true;
 }
 
@@ -311,7 +311,7 @@ export async function addToGitignoreCommand(services: Services, guard: LeakGuard
   await services.envFiles.addToGitignore({ folder, relativePath });
   guard.forgetIgnores();
   await guard.rescanReported();
-  void services.prompts.current.message(vscode.l10n.t('Added {0} to .gitignore.', relativePath), { id: 'gitignored' });
+  void services.prompter.message(vscode.l10n.t('Added {0} to .gitignore.', relativePath), { id: 'gitignored' });
   return true;
 }
 

@@ -25,7 +25,7 @@ export async function chooseConnection(services: Services, arg: unknown, title: 
     throw new UserFacingError(vscode.l10n.t('Sign in to a Token Hub first: run "Token Hub: Sign In" from the Command Palette.'));
   }
   if (connected.length === 1) return connected[0];
-  const answer = await services.prompts.current.pickOne<Connection>({
+  const answer = await services.prompter.pickOne<Connection>({
     id: 'connection',
     title,
     placeholder: vscode.l10n.t('Choose the workspace.'),
@@ -61,7 +61,7 @@ export async function chooseToken(
     );
   }
   const several = connected.length > 1;
-  const answer = await services.prompts.current.pickOne<TokenTarget>({
+  const answer = await services.prompter.pickOne<TokenTarget>({
     id: 'token',
     title: options.title,
     placeholder: vscode.l10n.t('Choose a token (type to filter by name).'),

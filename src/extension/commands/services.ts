@@ -12,12 +12,6 @@ import { TokenSecretStore } from '../services/tokenSecrets';
 import { TokenOwners } from '../services/leakOwners';
 import { LeakGuard } from '../services/leakGuard';
 import { TokenUsages } from '../services/tokenUsages';
-import { TokenTreeProvider } from '../views/tokenTree';
-
-export interface PrompterHolder {
-  /** The real prompter, or a scripted one during extension-host tests. */
-  current: Prompter;
-}
 
 export interface Services {
   connections: ConnectionManager;
@@ -25,10 +19,10 @@ export interface Services {
   secrets: TokenSecretStore;
   settings: SettingsService;
   logger: Logger;
-  tree: TokenTreeProvider;
   envFiles: EnvFileService;
   clipboard: SecretClipboard;
-  prompts: PrompterHolder;
+  /** Every question and message (in extension-host tests, one the test API can point at a scripted prompter). */
+  prompter: Prompter;
   /** The tokens given to this window's new terminals and debug sessions. */
   injection: SecretInjection;
   /** The view's progress bar while the hub is waited on. */

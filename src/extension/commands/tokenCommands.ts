@@ -22,7 +22,7 @@ const graceChoices = () => [
 ];
 
 export async function createTokenCommand(services: Services, arg?: unknown): Promise<Token | undefined> {
-  const { connections, prompts } = services;
+  const { connections, prompter } = services;
   const connection = await chooseConnection(services, arg, vscode.l10n.t('Create an access token'));
   if (!connection) return undefined;
   const client = connections.clientOf(connection);
@@ -31,7 +31,7 @@ export async function createTokenCommand(services: Services, arg?: unknown): Pro
   );
   let initial: Partial<CreateTokenDraft> = {};
   for (;;) {
-    const draft = await askForNewToken({ prompter: prompts.current, client, workspace, endpoints }, initial);
+    const draft = await askForNewToken({ prompter, client, workspace, endpoints }, initial);
     if (!draft) return undefined;
     let created: TokenWithSecret;
     try {
@@ -43,7 +43,7 @@ export async function createTokenCommand(services: Services, arg?: unknown): Pro
       }
       if (error instanceof HubError && error.status === 409 || error instanceof HubError && error.status === 422) {
         // The hub disagreed with a choice (a name taken meanwhile, an expiry past the policy): say so, ask again.
-        await prompts.current.message(error.message, { id: 'createRefused', severity: 'warning' });
+        await prompter.message(error.message, { id: 'createRefused', severity: 'warning' });
         initial = { ...draft };
         continue;
       }
@@ -92,7 +92,7 @@ async function showSecretOnce(services: Services, connection: Connection, result
       ? vscode.l10n.t('Token "{0}" is ready. Copy its secret now: this is the only time it is shown.', name)
       : vscode.l10n.t('Token "{0}" has a new secret. Copy it now: this is the only time it is shown.', name);
   const note = kept ? vscode.l10n.t('Copy it to use it elsewhere; Copy Token and Insert into .env find it here later.') : notKeptText();
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     text,
     { id: 'showOnce', modal: true, severity: kept ? undefined : 'warning', closeLabel: vscode.l10n.t('Close'), detail: `${result.secret}\n\n${note}` },
     copy,
@@ -102,7 +102,7 @@ async function showSecretOnce(services: Services, connection: Connection, result
 
 async function offerToDeleteOrphan(services: Services, connection: Connection, name: string, tokenId: string): Promise<void> {
   const remove = vscode.l10n.t('Delete It');
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     vscode.l10n.t('The hub created "{0}", but its answer was lost on the way, so its secret cannot be shown.', name),
     { id: 'orphan', modal: true, severity: 'warning', detail: vscode.l10n.t('Delete that token now, then create it again.') },
     remove,
@@ -122,7 +122,7 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
   // Where its secret is in this workspace's files: listed, and removed if the person agrees.
   const places = await placesOfToken(services, connection, token);
   const detail = vscode.l10n.t('Every program using it ({0}) stops working at once. This cannot be undone.', token.maskedKey);
-  const choice = await services.prompts.current.message(
+  const choice = await services.prompter.message(
     vscode.l10n.t('Delete the token "{0}"?', token.name),
     {
       id: 'confirmDelete',
@@ -142,11 +142,11 @@ export async function deleteTokenCommand(services: Services, arg?: unknown): Pro
     const parts = [vscode.l10n.t('Deleted "{0}".', token.name)];
     if (removed.length > 0) parts.push(vscode.l10n.t('Removed it from {0}.', removed.join(', ')));
     if (edited.length > 0) parts.push(vscode.l10n.t('Took it out of {0}: review and save.', edited.join(', ')));
-    void services.prompts.current.message(parts.join(' '), { id: 'deleted' });
+    void services.prompter.message(parts.join(' '), { id: 'deleted' });
     return true;
   }
   const still = places.length > 0 ? ` ${vscode.l10n.t('Its secret is still in {0}: the leak guard marks it there for removal.', places.length === 1 ? usageLabel(places[0].usage) : vscode.l10n.t('{0} places', places.length))}` : '';
-  void services.prompts.current.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name) + still, { id: 'deleted' });
+  void services.prompter.message(vscode.l10n.t('Deleted "{0}". Programs that still use it are now refused.', token.name) + still, { id: 'deleted' });
   return true;
 }
 
@@ -167,7 +167,7 @@ export async function rotateTokenCommand(services: Services, arg?: unknown): Pro
   const target = await chooseToken(services, arg, { title: vscode.l10n.t('Rotate an access token') });
   if (!target) return undefined;
   const { connection, token } = target;
-  const prompter = services.prompts.current;
+  const prompter = services.prompter;
   const grace = await prompter.pickOne<number>({
     id: 'grace',
     title: vscode.l10n.t('Rotate "{0}"', token.name),
@@ -266,7 +266,7 @@ export async function copySecret(services: Services, name: string, secret: strin
     : vscode.l10n.t('Copied the secret of "{0}" to the clipboard.', name);
   const insert = vscode.l10n.t('Insert into .env');
   const actions = insertable && (vscode.workspace.workspaceFolders ?? []).length > 0 ? [insert] : [];
-  const shown = services.prompts.current.message(text, { id: 'copied' }, ...actions);
+  const shown = services.prompter.message(text, { id: 'copied' }, ...actions);
   if (!insertable) return;
   // Not awaited: the notification stays until dismissed, and the command is over once the secret is copied.
   void shown.then(async (choice) => {
@@ -284,7 +284,7 @@ export async function copyTokenCommand(services: Services, arg?: unknown): Promi
   if (!target) return;
   const secret = await services.secrets.get(target.connection.id, target.token.id);
   if (!secret) {
-    void services.prompts.current.message(
+    void services.prompter.message(
       vscode.l10n.t('The secret of "{0}" is not stored on this machine. Rotate the token to get a new one.', target.token.name),
       { id: 'notStored', severity: 'warning' },
     );
@@ -297,5 +297,5 @@ export async function copyMaskedKeyCommand(services: Services, arg?: unknown): P
   const target = await chooseToken(services, arg, { title: vscode.l10n.t('Copy a masked key') });
   if (!target) return;
   await vscode.env.clipboard.writeText(target.token.maskedKey);
-  void services.prompts.current.message(vscode.l10n.t('Copied {0}.', target.token.maskedKey), { id: 'copiedMasked' });
+  void services.prompter.message(vscode.l10n.t('Copied {0}.', target.token.maskedKey), { id: 'copiedMasked' });
 }

@@ -81,7 +81,7 @@ export async function run(): Promise<void> {
     prompter.answer('hubUrl', config.hubUrl).answer('accountKey', config.accountKey);
     const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string } | undefined;
     if (!connection) throw new Error(`sign-in failed: ${JSON.stringify(prompter.rejected)} ${JSON.stringify(prompter.messages.map((m) => m.text))}`);
-    const tree = api.services.tree;
+    const tree = api.tree;
     const render = async () => {
       const roots = await tree.getChildren();
       roots.forEach((node) => tree.getTreeItem(node));

@@ -78,9 +78,9 @@ describe('Use in Terminals and Debug Sessions', function () {
   }
 
   async function tokenNode(tokenId: string): Promise<Extract<TreeNode, { kind: 'token' }>> {
-    const [root] = (await api.services.tree.getChildren()).filter((node) => node.kind === 'connection' && node.connection.id === connectionId);
+    const [root] = (await api.tree.getChildren()).filter((node) => node.kind === 'connection' && node.connection.id === connectionId);
     assert.ok(root, 'the connection is a root of the tree');
-    const node = (await api.services.tree.getChildren(root)).find((child) => child.kind === 'token' && child.token.id === tokenId);
+    const node = (await api.tree.getChildren(root)).find((child) => child.kind === 'token' && child.token.id === tokenId);
     assert.ok(node && node.kind === 'token', `the tree lists token ${tokenId}`);
     return node;
   }
@@ -210,7 +210,7 @@ describe('Use in Terminals and Debug Sessions', function () {
   it('shows which token is injected and under which name in the tree, without the secret', async () => {
     const [entry] = api.services.injection.list();
     const secret = (await api.services.secrets.get(connectionId, entry.tokenId))!;
-    const item = api.services.tree.getTreeItem(await tokenNode(entry.tokenId));
+    const item = api.tree.getTreeItem(await tokenNode(entry.tokenId));
     assert.match(String(item.description), / · \$OPENAI_KEY$/);
     assert.match(String(item.contextValue), /^token\.active\.stored\.injected$/);
     const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip);
@@ -257,7 +257,7 @@ describe('Use in Terminals and Debug Sessions', function () {
     assert.equal(await inNewTerminal('OPENAI_KEY'), UNSET);
     const resolved = await api.services.injection.resolveDebugConfiguration(undefined, { type: 'node', request: 'launch', name: 'n' });
     assert.equal(resolved?.env, undefined, 'a debug configuration is left as it was');
-    assert.ok(!String(api.services.tree.getTreeItem(await tokenNode(entry.tokenId)).description).includes('$'));
+    assert.ok(!String(api.tree.getTreeItem(await tokenNode(entry.tokenId)).description).includes('$'));
 
     // The palette: nothing to stop is a sentence; then one injected token is picked and stopped.
     await vscode.commands.executeCommand(COMMAND.stopUsingInTerminals);

@@ -181,10 +181,10 @@ describe('Where each token lives', function () {
       api.services.lists.invalidate(connection);
       await api.services.lists.ensureLoaded(connection);
     }
-    const roots = await api.services.tree.getChildren();
+    const roots = await api.tree.getChildren();
     const root = roots.find((node) => node.kind === 'connection' && node.connection.id === connectionId);
     assert.ok(root, 'the connection is in the tree');
-    const node = (await api.services.tree.getChildren(root)).find((candidate) => candidate.kind === 'token' && candidate.token.id === tokenId);
+    const node = (await api.tree.getChildren(root)).find((candidate) => candidate.kind === 'token' && candidate.token.id === tokenId);
     assert.ok(node && node.kind === 'token', 'the token is in the tree');
     return node;
   }
@@ -192,12 +192,12 @@ describe('Where each token lives', function () {
   async function placeLabels(tokenId: string): Promise<string[]> {
     await api.usages.settled();
     const node = await tokenNode(tokenId);
-    const children = await api.services.tree.getChildren(node);
-    return children.filter((child) => child.kind === 'usage').map((child) => String(api.services.tree.getTreeItem(child).label));
+    const children = await api.tree.getChildren(node);
+    return children.filter((child) => child.kind === 'usage').map((child) => String(api.tree.getTreeItem(child).label));
   }
 
   const tooltipOf = async (tokenId: string) => {
-    const tooltip = api.services.tree.getTreeItem(await tokenNode(tokenId)).tooltip;
+    const tooltip = api.tree.getTreeItem(await tokenNode(tokenId)).tooltip;
     return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
   };
 
@@ -216,13 +216,13 @@ describe('Where each token lives', function () {
     assert.deepEqual(await placeLabels(created.token.id), expected);
     assert.match(await tooltipOf(created.token.id), /in 3 places/);
     const node = await tokenNode(created.token.id);
-    const children = await api.services.tree.getChildren(node);
+    const children = await api.tree.getChildren(node);
     assert.deepEqual(children.filter((child) => child.kind === 'endpoint').map((child) => child.kind === 'endpoint' && child.endpointId), ['chat-completions'], 'the endpoints stay');
 
     // Each place opens its file at the line.
     const usage = children.find((child) => child.kind === 'usage' && child.usage.file === app.fsPath);
     assert.ok(usage);
-    const command = api.services.tree.getTreeItem(usage).command;
+    const command = api.tree.getTreeItem(usage).command;
     assert.ok(command);
     await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
     const editor = await waitFor(() => vscode.window.activeTextEditor, (e) => e?.document.uri.fsPath === app.fsPath, 'app.js to open');

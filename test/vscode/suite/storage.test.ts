@@ -119,7 +119,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
   }
 
   async function shownAsStored(tokenId: string): Promise<boolean> {
-    return /\.stored$/.test(api.services.tree.getTreeItem(await nodeOf(tokenId)).contextValue ?? '');
+    return /\.stored$/.test(api.tree.getTreeItem(await nodeOf(tokenId)).contextValue ?? '');
   }
 
   /** Creates through the prompts; the show-once dialog is answered with `button`. Returns the token and the dialog. */
@@ -270,7 +270,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     await vscode.commands.executeCommand(COMMAND.refresh);
     assert.equal(await shownAsStored(token.id), false);
     let treeChanges = 0;
-    const listening = api.services.tree.onDidChangeTreeData(() => treeChanges++);
+    const listening = api.tree.onDidChangeTreeData(() => treeChanges++);
     const other = new TokenSecretStore(api.secretStorage, api.services.logger);
     try {
       await other.store(connectionId, token.id, secret);

@@ -91,9 +91,9 @@ describe('Token Hub against a real hub', function () {
     // A workspace with no tokens keeps its root (workspace and hub), with a row under it that creates one.
     const [root] = await roots(api);
     assert.equal(root?.kind, 'connection');
-    assert.equal(api.services.tree.state, 'empty');
-    const [empty] = await api.services.tree.getChildren(root);
-    const emptyItem = api.services.tree.getTreeItem(empty);
+    assert.equal(api.tree.state, 'empty');
+    const [empty] = await api.tree.getChildren(root);
+    const emptyItem = api.tree.getTreeItem(empty);
     assert.equal(emptyItem.label, 'No tokens yet.');
     assert.equal(emptyItem.description, 'Create one');
     assert.equal(emptyItem.command?.command, COMMAND.createToken);
@@ -147,7 +147,7 @@ describe('Token Hub against a real hub', function () {
     assert.deepEqual(await new HubClient({ baseUrl: hub.url }).invoke('embeddings', secret), { endpoint: 'embeddings', tokenId: token.id });
 
     const [node] = (await tokenNodes(api, connectionId)).filter((candidate) => candidate.token.id === token.id);
-    const item = api.services.tree.getTreeItem(node);
+    const item = api.tree.getTreeItem(node);
     assert.equal(item.label, 'billing-svc');
     // Only what fits at the default sidebar width: the name and its last use; the masked key is in the tooltip and
     // the accessible label.
@@ -160,8 +160,8 @@ describe('Token Hub against a real hub', function () {
     for (const expected of ['billing-svc', fromHub.maskedKey, 'chat-completions, embeddings', 'Last used', 'Expires', 'stored on this machine']) {
       assert.ok(tooltip.includes(expected), `tooltip mentions ${expected}`);
     }
-    const children = await api.services.tree.getChildren(node);
-    assert.deepEqual(children.map((child) => api.services.tree.getTreeItem(child).label), fromHub.endpoints);
+    const children = await api.tree.getChildren(node);
+    assert.deepEqual(children.map((child) => api.tree.getTreeItem(child).label), fromHub.endpoints);
   });
 
   it('names an existing token in the message, and cancelling creates nothing', async () => {
@@ -176,13 +176,13 @@ describe('Token Hub against a real hub', function () {
   it('shows last use and an active token\'s state after the token is used', async () => {
     const connectionId = api.services.connections.connected()[0].id;
     const { token, secret } = await createThroughFlow('reporting', ['moderation'], '60 days');
-    let item = api.services.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
+    let item = api.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
     assert.match(String(item.description), /never used$/);
     assert.equal(item.contextValue, 'token.active.stored');
     assert.equal(iconId(item), 'key');
     await new HubClient({ baseUrl: hub.url }).invoke('moderation', secret);
     await vscode.commands.executeCommand(COMMAND.refresh);
-    item = api.services.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
+    item = api.tree.getTreeItem((await tokenNodes(api, connectionId)).find((n) => n.token.id === token.id)!);
     assert.match(String(item.description), /used just now$/);
   });
 
@@ -306,7 +306,7 @@ describe('Token Hub against a real hub', function () {
       await vscode.commands.executeCommand(COMMAND.refresh);
       const connection = api.services.connections.connected()[0];
       const nodes = await tokenNodes(api, connection.id);
-      const itemOf = (id: string) => api.services.tree.getTreeItem(nodes.find((node) => node.token.id === id)!);
+      const itemOf = (id: string) => api.tree.getTreeItem(nodes.find((node) => node.token.id === id)!);
       assert.equal(itemOf(expiring.id).contextValue, 'token.expiring');
       assert.equal(iconId(itemOf(expiring.id)), 'warning');
       assert.match(String(itemOf(expiring.id).description), /expires in 2 days$/);
@@ -382,8 +382,8 @@ describe('Token Hub against a real hub', function () {
     await hub.stop();
     await vscode.commands.executeCommand(COMMAND.refresh);
     const root = (await roots(api)).find((node) => node.kind === 'connection')!;
-    const [message] = await api.services.tree.getChildren(root);
-    const item = api.services.tree.getTreeItem(message);
+    const [message] = await api.tree.getChildren(root);
+    const item = api.tree.getTreeItem(message);
     assert.equal(item.contextValue, 'error');
     assert.equal(item.label, 'Cannot reach the hub.');
     assert.equal(item.description, 'Retry');
@@ -405,9 +405,9 @@ describe('Token Hub against a real hub', function () {
     await tokenNodes(api, connection.id);
     assert.equal(prompter.messagesWithId('refused').length, 1, 'said once, not once per request');
     const root = (await roots(api)).find((node) => node.kind === 'connection')!;
-    assert.equal(api.services.tree.getTreeItem(root).contextValue, 'connection.signedOut');
-    const [child] = await api.services.tree.getChildren(root);
-    assert.equal(api.services.tree.getTreeItem(child).command?.command, COMMAND.signIn);
+    assert.equal(api.tree.getTreeItem(root).contextValue, 'connection.signedOut');
+    const [child] = await api.tree.getChildren(root);
+    assert.equal(api.tree.getTreeItem(child).command?.command, COMMAND.signIn);
     ({ accountKey } = await hub.init('acme', ENDPOINTS));
     admin = new HubClient({ baseUrl: hub.url, accountKey });
   });
@@ -429,13 +429,13 @@ describe('Token Hub against a real hub', function () {
     prompter.answer('hubUrl', hub.url).answer('accountKey', bigKey);
     const connection = (await vscode.commands.executeCommand(COMMAND.signIn)) as { id: string };
     const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
-    let children = await api.services.tree.getChildren(root);
+    let children = await api.tree.getChildren(root);
     assert.equal(children.filter((node) => node.kind === 'token').length, 100, 'the first page only');
     const loadMore = children.at(-1)!;
     assert.equal(loadMore.kind, 'loadMore');
-    const item = api.services.tree.getTreeItem(loadMore);
+    const item = api.tree.getTreeItem(loadMore);
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
-    children = await api.services.tree.getChildren(root);
+    children = await api.tree.getChildren(root);
     const names = children.filter((node) => node.kind === 'token').map((node) => (node as { token: Token }).token.name);
     assert.equal(names.length, 200);
     assert.equal(new Set(names).size, 200, 'no token twice');

@@ -276,8 +276,8 @@ describe('Trust boundary', function () {
       const notice = prompter.messagesWithId('environmentConnected')[0];
       assert.ok(notice?.actions.includes('Keep Signed In'), 'the person is offered to keep it');
       const contextOf = async () => {
-        const rootNode = (await api.services.tree.getChildren()).find((n) => n.kind === 'connection' && n.connection.id === connection.id);
-        return rootNode && api.services.tree.getTreeItem(rootNode).contextValue;
+        const rootNode = (await api.tree.getChildren()).find((n) => n.kind === 'connection' && n.connection.id === connection.id);
+        return rootNode && api.tree.getTreeItem(rootNode).contextValue;
       };
       assert.equal(await contextOf(), 'connection.windowOnly', 'its root offers Keep Signed In on the context menu');
 

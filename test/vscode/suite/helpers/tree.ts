@@ -20,13 +20,13 @@ export async function leaveSignedOut(api: TokenHubApi | undefined): Promise<void
 }
 
 export async function roots(api: TokenHubApi): Promise<TreeNode[]> {
-  return api.services.tree.getChildren();
+  return api.tree.getChildren();
 }
 
 export async function tokenNodes(api: TokenHubApi, connectionId: string): Promise<Array<Extract<TreeNode, { kind: 'token' }>>> {
   const root = (await roots(api)).find((node) => node.kind === 'connection' && node.connection.id === connectionId);
   if (!root) return [];
-  const children = await api.services.tree.getChildren(root);
+  const children = await api.tree.getChildren(root);
   return children.filter((node): node is Extract<TreeNode, { kind: 'token' }> => node.kind === 'token');
 }
 

@@ -60,9 +60,9 @@ describe('Restricted Mode', function () {
   });
 
   it('lists the tokens and copies a secret', async () => {
-    const [rootNode] = await api.services.tree.getChildren();
+    const [rootNode] = await api.tree.getChildren();
     assert.ok(rootNode, 'the connection is shown');
-    const children = await api.services.tree.getChildren(rootNode);
+    const children = await api.tree.getChildren(rootNode);
     assert.ok(children.some((child) => child.kind === 'token' && child.token.id === token.id), 'the token is listed');
     await vscode.commands.executeCommand(COMMAND.copyToken, node());
     assert.equal(await vscode.env.clipboard.readText(), secret);
