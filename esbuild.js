@@ -59,7 +59,7 @@ async function buildBundles() {
     // The hub and the developer tools run from the repository, next to node_modules: keep packages external.
     esbuild.build({
       ...common,
-      entryPoints: ['src/hub/cli.ts'],
+      entryPoints: ['src/bin/tokenhub.ts'],
       outfile: 'dist/hub.js',
       packages: 'external',
       sourcemap: true,

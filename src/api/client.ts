@@ -12,7 +12,7 @@ import {
   TokenPage,
   TokenWithSecret,
   Workspace,
-} from './types';
+} from '../contract/types';
 
 export type HubErrorKind = 'http' | 'network' | 'timeout';
 

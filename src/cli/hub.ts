@@ -1,6 +1,6 @@
 // The hub as the CLI's commands see it: a client built from the credentials in use, and NAME|ID resolution.
 import { HubClient, HubError } from '../api/client';
-import type { Token } from '../api/types';
+import type { Token } from '../contract/types';
 import { truncateForMessage } from '../core/validation';
 import { loadCredentials, type Credentials } from './credentials';
 import { CliError, EXIT } from './errors';

@@ -39,7 +39,7 @@ Exit codes:
   2  usage error (unknown option, a PATH that does not exist)
 `;
 
-export const scan = command('scan', 'look for Token Hub secrets in files (for a pre-commit hook)', HELP, async (argv) => {
+export const scan = command('scan', 'look for Token Hub secrets in files (a pre-commit check)', HELP, async (argv) => {
   const { positionals } = parse(argv, {}, { max: Number.MAX_SAFE_INTEGER });
   const cwd = process.cwd();
   let files: string[];

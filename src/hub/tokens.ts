@@ -1,8 +1,8 @@
 // Token management: the rules of docs/api.md for listing, creating, rotating and deleting tokens, and the
 // Idempotency-Key protocol. HTTP-free: app.ts maps requests onto it and HubErrors onto responses.
 import { createHash } from 'crypto';
-import type { Token, TokenPage, TokenWithSecret } from '../api/types';
-import { API_LIMITS } from '../api/types';
+import type { Token, TokenPage, TokenWithSecret } from '../contract/types';
+import { API_LIMITS } from '../contract/types';
 import { ACCESS_TOKEN_PREFIX, generateToken, maskToken } from '../core/token';
 import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
 import type { Clock } from './clock';

@@ -5,7 +5,7 @@ import fs from 'fs';
 import path from 'path';
 import { parse as dotenvParse } from 'dotenv';
 import { HubClient, HubError } from '../../src/api/client';
-import type { Token } from '../../src/api/types';
+import type { Token } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { freePort } from '../support/ports';

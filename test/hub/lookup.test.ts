@@ -3,7 +3,7 @@
 // the hub's output, and the HubClient calls for it (lookupToken, listTokens with maskedKey), over real HTTP.
 import assert from 'assert';
 import { HubClient, HubError } from '../../src/api/client';
-import type { Token, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, generateToken, maskCandidates } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';

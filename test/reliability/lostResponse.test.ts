@@ -11,7 +11,7 @@ import assert from 'assert';
 import fs from 'fs';
 import http from 'http';
 import { HubClient, HubError } from '../../src/api/client';
-import type { TokenPage } from '../../src/api/types';
+import type { TokenPage } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { client } from '../hub/helpers';
 import { startLossyProxy, type LossyProxy } from './support';

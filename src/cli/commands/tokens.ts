@@ -1,12 +1,11 @@
 // tokenhub tokens list | create | delete | rotate
 import { randomUUID } from 'crypto';
 import { HubClient, HubError } from '../../api/client';
-import type { Token, TokenWithSecret } from '../../api/types';
-import { API_LIMITS } from '../../api/types';
+import type { Token, TokenWithSecret } from '../../contract/types';
+import { API_LIMITS } from '../../contract/types';
 import { daysFromNow, describeExpiry, describeSpan } from '../../core/dates';
 import { calendarDateProblem, parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../../core/validation';
 import { command, group, parse, required } from '../command';
-import { CLI_COMMANDS } from '../index';
 import { describeWrite, gitWouldCommit, precheckEnvTarget, writeEnvVariable, type EnvTarget } from '../envFile';
 import { CliError, EXIT_CODES_HELP, UsageError, messageOf } from '../errors';
 import { printJson, tokenTable } from '../format';
@@ -261,4 +260,4 @@ const rotate = command('tokens rotate', 'give a token a new secret, printed once
   await deliver('Rotated', rotated, target, envWrite, values.json === true);
 });
 
-export const tokens = group('tokens', CLI_COMMANDS.tokens.summary, { list, create, delete: remove, rotate });
+export const tokens = group('tokens', 'list, create, delete and rotate access tokens', { list, create, delete: remove, rotate });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import { HubError } from '../../api/client';
-import { Token, TokenWithSecret } from '../../api/types';
+import { Token, TokenWithSecret } from '../../contract/types';
 import { askForNewToken, createToken, CreateTokenDraft } from '../flows/createToken';
 import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';

@@ -1,6 +1,6 @@
 // Create: name → endpoints → expiry (→ custom date) → review, as a small state machine with Back.
 import { HubClient, HubError } from '../../api/client';
-import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../api/types';
+import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../contract/types';
 import { daysFromNow, formatInstant } from '../../core/dates';
 import { calendarDateProblem, validateExpiry, validateTokenName } from '../../core/validation';
 import { BACK, Prompter } from './prompter';

@@ -1,7 +1,7 @@
 // The hubs this VS Code is signed in to. Account keys live in SecretStorage only; settings keep URL and workspace.
 import * as vscode from 'vscode';
 import { HubClient, HubError, normaliseHubUrl } from '../../api/client';
-import { Workspace } from '../../api/types';
+import { Workspace } from '../../contract/types';
 import { Logger } from './logger';
 import { HubEntry, SettingsService } from './settings';
 

@@ -6,7 +6,7 @@
 // when a list, a connection or the stored secrets change; they are keyed by a hash of the secret, never the secret itself.
 import * as vscode from 'vscode';
 import { HubError } from '../../api/client';
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskCandidates, maskToken } from '../../core/token';
 import { secretHash } from '../../core/usageIndex';
 import { Connection, ConnectionManager } from './connections';

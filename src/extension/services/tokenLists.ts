@@ -1,7 +1,7 @@
 // The tokens loaded from each connection, page by page. The tree, the expiry monitor and the flows read from here.
 import * as vscode from 'vscode';
 import { HubError } from '../../api/client';
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { Connection, ConnectionManager } from './connections';
 import { Logger } from './logger';
 import { TokenSecretStore } from './tokenSecrets';

@@ -1,6 +1,6 @@
 // tokenhub init | endpoint add|list | account-key create|list|revoke: bootstrap and administration of workspaces,
 // straight on the database (the same --db as serve). Results are JSON lines on stdout; errors one line on stderr.
-import type { WorkspacePolicy } from '../../api/types';
+import type { WorkspacePolicy } from '../../contract/types';
 import { ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../core/token';
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
@@ -53,6 +53,7 @@ Options:
 `;
 
 export const init: Command = {
+  summary: 'create or reuse a workspace, add endpoints, print a new account key',
   async run(argv) {
     const { values } = parse(argv, {
       workspace: { type: 'string' },
@@ -102,6 +103,7 @@ add creates the endpoint or updates its name and description; list prints one JS
 `;
 
 export const endpoint: Command = {
+  summary: 'add or list the endpoints of a workspace',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -149,6 +151,7 @@ const ACCOUNT_KEY_HELP = `Usage:
 `;
 
 export const accountKey: Command = {
+  summary: 'create, list or revoke account keys',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {

@@ -6,6 +6,8 @@ export { UsageError };
 
 /** A subcommand: `run` returns the exit code (0 ok, 1 runtime failure); throw UsageError for exit code 2. */
 export interface Command {
+  /** The line `tokenhub --help` shows for it. */
+  summary: string;
   run(argv: string[]): Promise<number>;
 }
 

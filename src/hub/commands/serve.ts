@@ -27,6 +27,7 @@ Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the lif
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const serve: Command = {
+  summary: 'run the server',
   async run(argv) {
     const { values } = parse(argv, {
       host: { type: 'string', default: '127.0.0.1' },

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { HubClient, HubError } from '../../../src/api/client';
-import { Token } from '../../../src/api/types';
+import { Token } from '../../../src/contract/types';
 import { isValidToken } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { connectionIdOf } from '../../../src/extension/services/connections';
