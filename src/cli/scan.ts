@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { compileGitignores, GitignoreSource } from '../core/gitignore';
 import { exposedFindings } from '../core/scanner';
-import { maskToken } from '../core/token';
+import { TOKEN_PREFIXES, maskToken } from '../core/token';
 import { command, parse } from './command';
 import { EXIT, UsageError } from './errors';
 
@@ -80,7 +80,7 @@ export const scan = command('scan', 'look for Token Hub secrets in files (a pre-
     }
     if (bytes.includes(0)) continue;
     scanned++;
-    if (!bytes.includes('thub_') && !bytes.includes('thak_')) continue;
+    if (!TOKEN_PREFIXES.some((prefix) => bytes.includes(prefix))) continue;
     let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const findings = exposedFindings(text);

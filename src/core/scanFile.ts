@@ -2,6 +2,7 @@
 // same way, so they agree on what is scannable). No `vscode`: the benchmark runs it in plain Node.
 import * as fs from 'fs';
 import * as path from 'path';
+import { TOKEN_PREFIXES } from './token';
 
 /** Larger files (and files holding a NUL byte) are not scanned. */
 export const MAX_SCAN_BYTES = 5 * 1024 * 1024;
@@ -23,7 +24,7 @@ export async function readScannable(fsPath: string): Promise<{ text: string | un
     if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
     const bytes = await fs.promises.readFile(fsPath);
     if (bytes.includes(0)) return { text: undefined, mayHoldToken: false };
-    if (!bytes.includes('thub_') && !bytes.includes('thak_')) return { text: '', mayHoldToken: false };
+    if (!TOKEN_PREFIXES.some((prefix) => bytes.includes(prefix))) return { text: '', mayHoldToken: false };
     const text = bytes.toString('utf8');
     // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
     return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
