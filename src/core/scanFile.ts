@@ -14,11 +14,19 @@ export function isEnvLikeFile(fsPath: string, configuredRelative: string | undef
   return path.resolve(folder, configuredRelative) === path.resolve(fsPath);
 }
 
+/** What readScannable found: `text` undefined when the file is not scanned, `unreadable` the errno code when it failed. */
+export interface ScannableRead {
+  text: string | undefined;
+  /** false when the bytes hold no token prefix at all (then the text is not even decoded, and is ''). */
+  mayHoldToken: boolean;
+  unreadable?: string;
+}
+
 /**
- * A file's text when it is worth scanning: undefined for files over 5 MB, holding a NUL byte, or unreadable.
- * `mayHoldToken` is false when the bytes hold no `thub_`/`thak_` at all (then the text is not even decoded).
+ * The one read of a file for scanning, for the leak guard, the usage index and `tokenhub scan`: its text when it is
+ * worth scanning; undefined for anything but a file, files over 5 MB, holding a NUL byte (binary), or unreadable.
  */
-export async function readScannable(fsPath: string): Promise<{ text: string | undefined; mayHoldToken: boolean }> {
+export async function readScannable(fsPath: string): Promise<ScannableRead> {
   try {
     const stat = await fs.promises.stat(fsPath);
     if (!stat.isFile() || stat.size > MAX_SCAN_BYTES) return { text: undefined, mayHoldToken: false };
@@ -28,7 +36,7 @@ export async function readScannable(fsPath: string): Promise<{ text: string | un
     const text = bytes.toString('utf8');
     // VS Code drops a UTF-8 byte order mark from the document: so do we, so columns agree.
     return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, mayHoldToken: true };
-  } catch {
-    return { text: undefined, mayHoldToken: false };
+  } catch (error) {
+    return { text: undefined, mayHoldToken: false, unreadable: (error as NodeJS.ErrnoException).code ?? 'error' };
   }
 }

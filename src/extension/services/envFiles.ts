@@ -2,15 +2,18 @@
 // into the editor's buffer when the file has unsaved changes, else atomically on disk — and checks git ignores it.
 // Every write passes writeTargetProblem (secretTargets.ts) first: inside the folder after following symbolic links,
 // never a tracked file for a secret, nothing in Restricted Mode. A file holding a secret is its owner's only (0600).
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
 import { writeFileAtomically } from '../../core/atomicWrite';
-import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
+import { appendGitignoreEntry } from '../../core/gitignore';
+import { ignoredAmong } from '../../core/ignoredByGit';
 import { Logger } from './logger';
 import { assertWriteTarget, UnsafeTargetError, WriteKind } from './secretTargets';
+
+/** A .env question must not hang a command: past this, the .gitignore rules answer. */
+const GIT_TIMEOUT_MS = 5000;
 
 export interface EnvTarget {
   folder: vscode.WorkspaceFolder;
@@ -104,22 +107,10 @@ export class EnvFileService {
     return holding;
   }
 
-  /** true/false when known; git first, then the folder's .gitignore rules when git is absent or not a repo. */
+  /** Whether git ignores the file (src/core/ignoredByGit.ts: git first, then the .gitignore rules). */
   async isIgnored(target: EnvTarget): Promise<boolean> {
-    const byGit = await gitCheckIgnore(target.folder.uri.fsPath, target.relativePath);
-    if (byGit !== undefined) return byGit;
-    const texts: Array<{ dir: string; text: string }> = [];
-    const parts = target.relativePath.split(/[\\/]/).filter(Boolean);
-    for (let depth = 0; depth < parts.length; depth++) {
-      const dir = parts.slice(0, depth).join('/');
-      const file = path.join(target.folder.uri.fsPath, dir, '.gitignore');
-      try {
-        texts.push({ dir, text: await fs.promises.readFile(file, 'utf8') });
-      } catch {
-        // No .gitignore at this level.
-      }
-    }
-    return isIgnoredByRules(parts.join('/'), texts);
+    const relative = target.relativePath.split(/[\\/]/).filter(Boolean).join('/');
+    return (await ignoredAmong(target.folder.uri.fsPath, [relative], GIT_TIMEOUT_MS)).has(relative);
   }
 
   async addToGitignore(target: EnvTarget): Promise<vscode.Uri> {
@@ -176,15 +167,4 @@ function asEnvEditError<T>(edit: () => T, file: string): T {
     if (error instanceof CoreEnvEditError) throw new EnvEditError(`Token Hub did not change ${file}: ${error.message}`);
     throw error;
   }
-}
-
-function gitCheckIgnore(cwd: string, relativePath: string): Promise<boolean | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', ['check-ignore', '-q', '--', relativePath], { cwd, timeout: 5000 }, (error) => {
-      if (!error) return resolve(true);
-      // git exits 1 for "not ignored"; 128 (not a repository) or a missing git leaves the answer to the rules.
-      const code = (error as { code?: number | string }).code;
-      resolve(code === 1 ? false : undefined);
-    });
-  });
 }
