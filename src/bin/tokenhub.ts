@@ -2,7 +2,7 @@
 // and the client commands (src/cli). One dispatcher table of loaders: a command's module loads only when it runs, so
 // `tokenhub init` does not pay for fastify; each command owns its summary, read for the usage listing. Exit codes:
 // 0 ok, 1 runtime failure (one line on stderr), 2 usage error.
-import { UsageError } from '../hub/usage';
+import { OperatorUsageError } from '../hub/operatorUsageError';
 
 /** What every command is, the hub's and the client's alike. */
 interface Command {
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await load()).run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof OperatorUsageError) {
       process.stderr.write(`tokenhub ${name}: ${error.message}\nRun "tokenhub ${name} --help" for usage.\n`);
       return 2;
     }

@@ -1,6 +1,6 @@
 // tokenhub tokens list | create | delete | rotate
 import { randomUUID } from 'crypto';
-import { HubClient, HubError } from '../../api/client';
+import { HubClient, HubRequestError } from '../../api/client';
 import type { Token, TokenWithSecret } from '../../contract/types';
 import { API_LIMITS } from '../../contract/types';
 import { daysFromNow, describeExpiry, describeSpan } from '../../core/dates';
@@ -149,7 +149,7 @@ async function mutation(call: () => Promise<TokenWithSecret>): Promise<TokenWith
   try {
     return await call();
   } catch (error) {
-    if (error instanceof HubError && error.code === 'idempotency_replayed') {
+    if (error instanceof HubRequestError && error.code === 'idempotency_replayed') {
       const id = error.tokenId ? ` ${error.tokenId}` : '';
       throw new CliError(`The hub made the change but its answer, with the secret, was lost on the way; rotate or delete token${id} and try again.`);
     }

@@ -1,5 +1,5 @@
 // Sign In: hub URL, then account key (password input), checked with GET /v1/workspace before anything is saved.
-import { HubError, normaliseHubUrl } from '../../api/client';
+import { HubRequestError, normaliseHubUrl } from '../../api/client';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken } from '../../core/token';
 import type { Connection, ConnectionManager } from '../services/connections';
 import { BACK, Prompter } from './prompter';
@@ -68,7 +68,7 @@ export async function runSignIn(
           signedIn = await connections.signIn(url, value.trim());
           return undefined;
         } catch (error) {
-          return error instanceof HubError ? error.message : 'Signing in failed. Show the log for details.';
+          return error instanceof HubRequestError ? error.message : 'Signing in failed. Show the log for details.';
         }
       },
     });

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
+import { EnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
 import { writeFileAtomically } from '../../core/atomicWrite';
 import { appendGitignoreEntry } from '../../core/gitignore';
 import { ignoredAmong } from '../../core/ignoredByGit';
@@ -28,8 +28,9 @@ export interface EnvWriteResult {
   inEditor: boolean;
 }
 
-/** Thrown when the edit would not read back as intended; nothing was written. */
-export class EnvEditError extends Error {}
+/** Token Hub did not write a workspace file (the edit would not read back as intended, or the file is open and
+ * cannot be edited): one sentence for the person; nothing was written. core/env.ts's EnvEditError is the reason. */
+export class EnvFileWriteError extends Error {}
 
 export class EnvFileService {
   constructor(private readonly logger: Logger) {}
@@ -63,7 +64,7 @@ export class EnvFileService {
     await assertWriteTarget(target.folder, target.relativePath, 'secret');
     const { text, document } = await this.read(uri);
     // setEnvVariable returns only text that dotenv reads back exactly (else verification_failed, a sentence here).
-    const edit = asEnvEditError(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
+    const edit = refusedEdit(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
     if (edit.action === 'unchanged') return { uri, action: 'unchanged', inEditor: false };
     const inEditor = await this.write(uri, document, text, edit.text, 'secret');
     this.logger.info(`${edit.action === 'replaced' ? 'Replaced' : 'Added'} ${name} in ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
@@ -74,7 +75,7 @@ export class EnvFileService {
   async replaceSecret(uri: vscode.Uri, oldSecret: string, newSecret: string): Promise<string[]> {
     await this.assertWritable(uri, 'secret');
     const { text, document } = await this.read(uri);
-    const edit = asEnvEditError(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
+    const edit = refusedEdit(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
     if (edit.text !== text) await this.write(uri, document, text, edit.text, 'secret');
     return [...new Set(edit.replaced.map((found) => found.name))];
   }
@@ -84,7 +85,7 @@ export class EnvFileService {
     // The rest of the file may hold other secrets: the same check and file mode as any write of one.
     await this.assertWritable(uri, 'secret');
     const { text, document } = await this.read(uri);
-    const edit = asEnvEditError(() => removeSecretFromEnv(text, secret), vscode.workspace.asRelativePath(uri));
+    const edit = refusedEdit(() => removeSecretFromEnv(text, secret), vscode.workspace.asRelativePath(uri));
     if (edit.text !== text) {
       const inEditor = await this.write(uri, document, text, edit.text, 'secret');
       this.logger.info(`Removed ${edit.removed.map((found) => found.name).join(', ')} from ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
@@ -135,7 +136,7 @@ export class EnvFileService {
       const edit = new vscode.WorkspaceEdit();
       edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(before.length)), after);
       if (!(await vscode.workspace.applyEdit(edit))) {
-        throw new EnvEditError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
+        throw new EnvFileWriteError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
       }
       // VS Code's save keeps the file's mode: drop group and other bits now, as the atomic write does.
       if (kind === 'secret') await this.narrowOnDisk(uri.fsPath);
@@ -160,11 +161,11 @@ export class EnvFileService {
 }
 
 /** The core editor's refusals, as sentences naming the file (never a value). */
-function asEnvEditError<T>(edit: () => T, file: string): T {
+function refusedEdit<T>(edit: () => T, file: string): T {
   try {
     return edit();
   } catch (error) {
-    if (error instanceof CoreEnvEditError) throw new EnvEditError(`Token Hub did not change ${file}: ${error.message}`);
+    if (error instanceof EnvEditError) throw new EnvFileWriteError(`Token Hub did not change ${file}: ${error.message}`);
     throw error;
   }
 }

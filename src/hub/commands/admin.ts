@@ -5,7 +5,7 @@ import { ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../.
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
 import { DEFAULT_POLICY, type Store, type WorkspaceRecord } from '../store';
-import { DB_OPTION, UsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
+import { DB_OPTION, OperatorUsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 async function withStore<T>(db: string | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(db);
@@ -33,7 +33,7 @@ function parseEndpointSpec(spec: string): { id: string; name: string } {
   const at = spec.indexOf('=');
   const id = checkEndpointId(at === -1 ? spec : spec.slice(0, at));
   const name = at === -1 ? id : spec.slice(at + 1).trim();
-  if (name === '' || name.length > 200) throw new UsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
+  if (name === '' || name.length > 200) throw new OperatorUsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
   return { id, name };
 }
 
@@ -79,7 +79,7 @@ export const init: Command = {
         allowNoExpiry: values['allow-no-expiry'] ?? false,
       };
       if (policy.defaultLifetimeDays > policy.maxLifetimeDays) {
-        throw new UsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
+        throw new OperatorUsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
       }
     }
     return withStore(values.db, async (opened) => {
@@ -122,7 +122,7 @@ export const endpoint: Command = {
       const workspaceName = required('workspace', values.workspace);
       const id = checkEndpointId(required('id', values.id));
       const name = values.name ?? id;
-      if (name === '' || name.length > 200) throw new UsageError('--name: give 1 to 200 characters.');
+      if (name === '' || name.length > 200) throw new OperatorUsageError('--name: give 1 to 200 characters.');
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
         const status = await store.upsertEndpoint(workspace.id, { id, name, description: values.description ?? '' }, Date.now());
@@ -140,7 +140,7 @@ export const endpoint: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "endpoint ${action}"; use add or list.`);
+    throw new OperatorUsageError(`Unknown action "endpoint ${action}"; use add or list.`);
   },
 };
 
@@ -178,9 +178,9 @@ export const accountKey: Command = {
     if (action === 'revoke') {
       const { values } = parse(rest, { id: { type: 'string' }, key: { type: 'string' }, ...DB_OPTION });
       if (values.help) return help(ACCOUNT_KEY_HELP);
-      if ((values.id === undefined) === (values.key === undefined)) throw new UsageError('Give either --id ak_… or --key thak_….');
+      if ((values.id === undefined) === (values.key === undefined)) throw new OperatorUsageError('Give either --id ak_… or --key thak_….');
       if (values.key !== undefined && !isValidToken(values.key, ACCOUNT_KEY_PREFIX)) {
-        throw new UsageError('--key is not an account key (thak_… with a valid checksum).');
+        throw new OperatorUsageError('--key is not an account key (thak_… with a valid checksum).');
       }
       return withStore(values.db, async (opened) => {
         const revoked =
@@ -195,7 +195,7 @@ export const accountKey: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
+    throw new OperatorUsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
   },
 };
 
