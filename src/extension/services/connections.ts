@@ -1,8 +1,8 @@
 // The hubs this VS Code is signed in to. Account keys live in SecretStorage only; settings keep URL and workspace.
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
-import { HubClient, HubError, normaliseHubUrl } from '../../api/client';
-import { Workspace } from '../../api/types';
+import { HubClient, HubRequestError, normaliseHubUrl } from '../../api/client';
+import { Workspace } from '../../contract/types';
 import { Logger } from './logger';
 import { HubEntry, SettingsService } from './settings';
 
@@ -21,7 +21,7 @@ export interface Connection {
   windowOnly?: boolean;
 }
 
-const ACCOUNT_KEY_PREFIX = 'tokenHub.accountKey/';
+const ACCOUNT_KEY_STORAGE_PREFIX = 'tokenHub.accountKey/';
 
 export function connectionIdOf(url: string, workspaceId: string): string {
   return `${normaliseHubUrl(url)}#${workspaceId}`;
@@ -48,7 +48,7 @@ export class ConnectionManager extends Disposable {
     const loaded = new Map<string, Connection>();
     for (const entry of this.settings.hubs()) {
       const id = connectionIdOf(entry.url, entry.workspaceId);
-      const accountKey = await this.secrets.get(ACCOUNT_KEY_PREFIX + id);
+      const accountKey = await this.secrets.get(ACCOUNT_KEY_STORAGE_PREFIX + id);
       loaded.set(id, {
         id,
         url: normaliseHubUrl(entry.url),
@@ -82,7 +82,7 @@ export class ConnectionManager extends Disposable {
 
   /**
    * Checks the key with GET /v1/workspace, and only then saves it (or, with `windowOnly`, keeps it in memory for this
-   * window only). Throws HubError on refusal.
+   * window only). Throws HubRequestError on refusal.
    */
   async signIn(url: string, accountKey: string, options: { windowOnly?: boolean } = {}): Promise<Connection> {
     const baseUrl = normaliseHubUrl(url);
@@ -122,7 +122,7 @@ export class ConnectionManager extends Disposable {
   }
 
   private async save(id: string, url: string, workspace: Pick<Workspace, 'id' | 'name'>, accountKey: string): Promise<void> {
-    await this.secrets.store(ACCOUNT_KEY_PREFIX + id, accountKey);
+    await this.secrets.store(ACCOUNT_KEY_STORAGE_PREFIX + id, accountKey);
     const entry: HubEntry = { url, workspaceId: workspace.id, workspaceName: workspace.name };
     const hubs = this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id);
     await this.settings.saveHubs([...hubs, entry]);
@@ -132,7 +132,7 @@ export class ConnectionManager extends Disposable {
   async signOut(id: string): Promise<void> {
     const connection = this.connections.get(id);
     this.windowOnlyKeys.delete(id);
-    await this.secrets.delete(ACCOUNT_KEY_PREFIX + id);
+    await this.secrets.delete(ACCOUNT_KEY_STORAGE_PREFIX + id);
     await this.settings.saveHubs(this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id));
     this.connections.delete(id);
     if (connection) this.logger.info(`Signed out of workspace "${connection.workspaceName}" at ${connection.url}.`);
@@ -148,7 +148,7 @@ export class ConnectionManager extends Disposable {
     connection.status = 'signedOut';
     connection.client = undefined;
     this.windowOnlyKeys.delete(connection.id);
-    void this.secrets.delete(ACCOUNT_KEY_PREFIX + connection.id);
+    void this.secrets.delete(ACCOUNT_KEY_STORAGE_PREFIX + connection.id);
     this.logger.warn(`The hub at ${connection.url} refused the account key of "${connection.workspaceName}".`);
     this.changed.fire();
     return true;
@@ -164,12 +164,9 @@ export class ConnectionManager extends Disposable {
 
   clientOf(connection: Connection): HubClient {
     if (!connection.client) {
-      throw new HubError(
+      throw new HubRequestError(
         `You are signed out of "${connection.workspaceName}" at ${connection.url}. Sign in again.`,
-        'http',
-        connection.url,
-        401,
-        'unauthorized',
+        { kind: 'http', hubUrl: connection.url, status: 401, code: 'unauthorized' },
       );
     }
     return connection.client;

@@ -6,8 +6,8 @@
 // when a list, a connection or the stored secrets change; they are keyed by a hash of the secret, never the secret itself.
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
-import { HubError } from '../../api/client';
-import { Token } from '../../api/types';
+import { HubRequestError } from '../../api/client';
+import { Token } from '../../contract/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskCandidates, maskToken } from '../../core/token';
 import { secretHash } from '../../core/usageIndex';
 import { Connection, ConnectionManager } from './connections';
@@ -81,7 +81,7 @@ export class TokenOwners extends Disposable {
         try {
           return identityOf({ connection, token: await this.connections.clientOf(connection).getToken(tokenId) });
         } catch (error) {
-          if (!(error instanceof HubError && error.status === 404)) this.logger.error(`Looking up token ${tokenId} failed`, error);
+          if (!(error instanceof HubRequestError && error.status === 404)) this.logger.error(`Looking up token ${tokenId} failed`, error);
         }
       }
     }

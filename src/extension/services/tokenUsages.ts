@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { isEnvLikeFile } from '../../core/scanFile';
 import { BuildResult, inUnindexedFolder, Usage, UsageIndex } from '../../core/usageIndex';
 import { Connection } from './connections';

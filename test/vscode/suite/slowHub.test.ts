@@ -4,7 +4,7 @@
 import * as assert from 'assert/strict';
 import * as vscode from 'vscode';
 import { HubClient } from '../../../src/api/client';
-import { Token } from '../../../src/api/types';
+import { Token } from '../../../src/contract/types';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
