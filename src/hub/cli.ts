@@ -13,7 +13,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'create or reuse a workspace, add endpoints, print a new account key',
     load: async () => (await import('./commands/admin')).init,
   },
-  endpoint: { summary: 'add or list the endpoints of a workspace', load: async () => (await import('./commands/admin')).endpoint },
+  endpoint: { summary: 'add or list the endpoints of a workspace, set their upstreams', load: async () => (await import('./commands/admin')).endpoint },
   'account-key': { summary: 'create, list or revoke account keys', load: async () => (await import('./commands/admin')).accountKey },
   openapi: { summary: 'print the OpenAPI document of the hub API', load: async () => (await import('./commands/openapi')).openapi },
   scan: { summary: 'look for Token Hub secrets in files (a pre-commit check)', load: async () => (await import('../cli/scan')).scan },

@@ -121,6 +121,10 @@ export interface Store {
   /** Adds the endpoint, or updates its name and description. */
   upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'>;
   listEndpoints(workspaceId: string): Promise<Endpoint[]>;
+  /** The endpoint's upstream URL (the operator's; never shown through the API), or null when it has none or does not exist. */
+  endpointUpstream(workspaceId: string, endpointId: string): MaybePromise<string | null>;
+  /** Sets (a URL) or clears (null) the endpoint's upstream; false when there is no such endpoint. */
+  setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean>;
 
   createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void>;
   listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]>;

@@ -1,10 +1,11 @@
-// tokenhub init | endpoint add|list | account-key create|list|revoke: bootstrap and administration of workspaces,
+// tokenhub init | endpoint add|set-upstream|list | account-key create|list|revoke: bootstrap and administration of workspaces,
 // straight on the database (the same --db as serve). Results are JSON lines on stdout; errors one line on stderr.
 import type { WorkspacePolicy } from '../../api/types';
 import { ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../core/token';
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
 import { DEFAULT_POLICY, type Store, type WorkspaceRecord } from '../store';
+import { normaliseUpstream, upstreamProblem } from '../upstream';
 import { DB_OPTION, UsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 async function withStore<T>(db: string | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
@@ -95,11 +96,23 @@ export const init: Command = {
 };
 
 const ENDPOINT_HELP = `Usage:
-  tokenhub endpoint add --workspace NAME --id ID [--name NAME] [--description TEXT] [--db …]
+  tokenhub endpoint add --workspace NAME --id ID [--name NAME] [--description TEXT] [--upstream URL] [--db …]
+  tokenhub endpoint add ID --workspace NAME [...]                  the same, with the id as the first argument
+  tokenhub endpoint set-upstream --workspace NAME --id ID (URL | --clear) [--db …]
   tokenhub endpoint list --workspace NAME [--db …]
 
-add creates the endpoint or updates its name and description; list prints one JSON line per endpoint.
+add creates the endpoint or updates its name and description (and its upstream, when --upstream is given);
+set-upstream changes or clears the upstream: the http(s) URL of the service the gateway forwards this endpoint's
+calls to (/v1/gateway/ID/PATH goes to URL/PATH). An upstream is shown here only, never through the hub's API.
+list prints one JSON line per endpoint, with its upstream (null when it has none).
 `;
+
+/** --upstream's value, checked and normalised, or a usage error that says what to give. */
+function upstreamOption(text: string): string {
+  const problem = upstreamProblem(text);
+  if (problem) throw new UsageError(problem);
+  return normaliseUpstream(text);
+}
 
 export const endpoint: Command = {
   async run(argv) {
@@ -109,22 +122,51 @@ export const endpoint: Command = {
       return action === undefined ? 2 : 0;
     }
     if (action === 'add') {
-      const { values } = parse(rest, {
-        workspace: { type: 'string' },
-        id: { type: 'string' },
-        name: { type: 'string' },
-        description: { type: 'string' },
-        ...DB_OPTION,
-      });
+      const { values, positionals } = parse(
+        rest,
+        {
+          workspace: { type: 'string' },
+          id: { type: 'string' },
+          name: { type: 'string' },
+          description: { type: 'string' },
+          upstream: { type: 'string' },
+          ...DB_OPTION,
+        },
+        true,
+      );
       if (values.help) return help(ENDPOINT_HELP);
+      if (positionals.length > 1 || (positionals.length === 1 && values.id !== undefined)) {
+        throw new UsageError('Give the endpoint id once: as --id ID or as the first argument.');
+      }
       const workspaceName = required('workspace', values.workspace);
-      const id = checkEndpointId(required('id', values.id));
+      const id = checkEndpointId(positionals[0] ?? required('id', values.id));
       const name = values.name ?? id;
       if (name === '' || name.length > 200) throw new UsageError('--name: give 1 to 200 characters.');
+      const upstream = values.upstream === undefined ? undefined : upstreamOption(values.upstream);
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
         const status = await store.upsertEndpoint(workspace.id, { id, name, description: values.description ?? '' }, Date.now());
-        printJson({ workspaceId: workspace.id, status, endpoint: { id, name, description: values.description ?? '' } });
+        if (upstream !== undefined) await store.setEndpointUpstream(workspace.id, id, upstream);
+        const shown = upstream ?? (await store.endpointUpstream(workspace.id, id));
+        printJson({ workspaceId: workspace.id, status, endpoint: { id, name, description: values.description ?? '', upstream: shown } });
+        return 0;
+      });
+    }
+    if (action === 'set-upstream') {
+      const { values, positionals } = parse(rest, { workspace: { type: 'string' }, id: { type: 'string' }, clear: { type: 'boolean' }, ...DB_OPTION }, true);
+      if (values.help) return help(ENDPOINT_HELP);
+      const workspaceName = required('workspace', values.workspace);
+      const id = checkEndpointId(required('id', values.id));
+      if (positionals.length > 1 || (positionals.length === 1) === (values.clear === true)) {
+        throw new UsageError('Give either the upstream URL or --clear.');
+      }
+      const upstream = values.clear ? null : upstreamOption(positionals[0]!);
+      return withStore(values.db, async ({ store }) => {
+        const workspace = await workspaceNamed(store, workspaceName);
+        if (!(await store.setEndpointUpstream(workspace.id, id, upstream))) {
+          throw new Error(`Workspace "${workspaceName}" has no endpoint "${id}"; add it with: tokenhub endpoint add --workspace ${workspaceName} --id ${id}`);
+        }
+        printJson({ workspaceId: workspace.id, endpoint: id, upstream });
         return 0;
       });
     }
@@ -134,11 +176,11 @@ export const endpoint: Command = {
       const workspaceName = required('workspace', values.workspace);
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
-        for (const e of await store.listEndpoints(workspace.id)) printJson(e);
+        for (const e of await store.listEndpoints(workspace.id)) printJson({ ...e, upstream: await store.endpointUpstream(workspace.id, e.id) });
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "endpoint ${action}"; use add or list.`);
+    throw new UsageError(`Unknown action "endpoint ${action}"; use add, set-upstream or list.`);
   },
 };
 

@@ -83,6 +83,11 @@ export const MIGRATIONS: Migration[] = [
     description: 'index tokens by (workspace, masked key) for GET /v1/tokens?maskedKey=',
     statements: () => [`CREATE INDEX tokens_workspace_masked ON tokens (workspace_id, masked_key, created_at DESC, id DESC)`],
   },
+  {
+    version: 3,
+    description: "endpoints' upstream URLs, set by the operator, for the gateway",
+    statements: () => [`ALTER TABLE endpoints ADD COLUMN upstream TEXT`],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

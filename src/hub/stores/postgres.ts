@@ -272,6 +272,16 @@ export class PostgresStore implements Store {
     )) as Endpoint[];
   }
 
+  async endpointUpstream(workspaceId: string, endpointId: string): Promise<string | null> {
+    const rows = await this.query('SELECT upstream FROM endpoints WHERE workspace_id = $1 AND id = $2', [workspaceId, endpointId], 'upstream');
+    return (rows[0]?.upstream as string | null | undefined) ?? null;
+  }
+
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
+    const rows = await this.query('UPDATE endpoints SET upstream = $1 WHERE workspace_id = $2 AND id = $3 RETURNING id', [upstream, workspaceId, endpointId]);
+    return rows.length > 0;
+  }
+
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
     await this.namedQuery(
       'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',

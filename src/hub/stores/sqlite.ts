@@ -194,6 +194,8 @@ export class SqliteStore implements Store {
       ),
       updateEndpoint: db.prepare('UPDATE endpoints SET name = @name, description = @description WHERE workspace_id = @workspaceId AND id = @id'),
       endpoints: db.prepare('SELECT id, name, description FROM endpoints WHERE workspace_id = ? ORDER BY id'),
+      endpointUpstream: db.prepare('SELECT upstream FROM endpoints WHERE workspace_id = ? AND id = ?').pluck(),
+      setEndpointUpstream: db.prepare('UPDATE endpoints SET upstream = ? WHERE workspace_id = ? AND id = ?'),
       insertAccountKey: db.prepare(
         'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
       ),
@@ -298,6 +300,14 @@ export class SqliteStore implements Store {
 
   async listEndpoints(workspaceId: string): Promise<Endpoint[]> {
     return guard(() => this.s.endpoints.all(workspaceId) as Endpoint[]);
+  }
+
+  endpointUpstream(workspaceId: string, endpointId: string): string | null {
+    return guard(() => (this.s.endpointUpstream.get(workspaceId, endpointId) as string | null | undefined) ?? null);
+  }
+
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
+    return guard(() => this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes > 0);
   }
 
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
