@@ -64,6 +64,8 @@ export type ErrorCode =
   | 'idempotency_mismatch'
   | 'rate_limited'
   | 'service_unavailable'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
   | `invalid_${string}`;
 
 export interface ApiErrorBody {

@@ -6,9 +6,10 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import type http from 'http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API_LIMITS } from '../api/types';
 import { accountKeyAuthenticator } from './auth';
+import { trustingProxies } from './clientAddress';
 import { type Clock } from './clock';
 import type { HubContext } from './context';
 import { makeDigester } from './digest';
@@ -20,6 +21,7 @@ import { OPENAPI_OPTIONS } from './openapi';
 import { AuthFailureLimiter, TokenBucketLimiter } from './rateLimit';
 import { ReplayCache } from './replayCache';
 import { endpointRoutes } from './routes/endpoints';
+import { GATEWAY_DEFAULTS, gatewayRoutes, type GatewayOptions } from './routes/gateway';
 import { healthRoutes } from './routes/health';
 import { INVOKE_URL, invokeRoutes } from './routes/invoke';
 import { openApiRoutes } from './routes/openapi';
@@ -50,6 +52,13 @@ export interface HubOptions {
   lookupsPerSecond?: number;
   /** How often at most last use is written per token (default 60 s). */
   lastUsedWriteIntervalMs?: number;
+  /**
+   * Addresses and CIDR blocks of the reverse proxies in front of the hub (tokenhub serve --trust-proxy): from them,
+   * the client address is taken from X-Forwarded-For (clientAddress.ts). Default: none.
+   */
+  trustProxy?: readonly string[];
+  /** The gateway's upstream connect and idle timeouts (routes/gateway.ts's GATEWAY_DEFAULTS). */
+  gateway?: Partial<GatewayOptions>;
 }
 
 /** The hub's fastify instance: handlers typed from their schemas by TypeBox. */
@@ -95,6 +104,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     app.log.warn({ err: messageOf(error) }, 'could not write last-used times; will retry'),
   );
   const decideInvoke = invokeDecider(store, digest, now, limiter, lastUsed);
+  const addressOf = trustingProxies(options.trustProxy ?? []);
 
   // Set when fastify starts closing (its preClose hook): the fast path then asks clients to close the connection,
   // as fastify's router does for every other route.
@@ -102,7 +112,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
 
   const app: HubApp = Fastify({
     // POST /v1/endpoints/{id}/invoke without a body is answered straight from node:http (fastInvoke.ts).
-    serverFactory: createHubServer(fastInvoke(decideInvoke, () => app.log, () => closing)),
+    serverFactory: createHubServer(fastInvoke(decideInvoke, addressOf, () => app.log, () => closing)),
     ...(isLoggerInstance(options.logger)
       ? { loggerInstance: options.logger }
       : { logger: (options.logger ?? false) as boolean | Record<string, unknown> }),
@@ -137,6 +147,12 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   );
   app.decorateRequest('workspace', null);
   app.decorateRequest('accountKeyId', null);
+  // Worked out when asked (only authentication asks), by the same rule as the fast path's.
+  app.decorateRequest('clientAddress', {
+    getter(this: FastifyRequest) {
+      return addressOf(this.socket.remoteAddress, this.headers['x-forwarded-for']);
+    },
+  });
   app.addHook('preClose', (done) => {
     closing = true;
     done();
@@ -166,6 +182,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   await app.register(endpointRoutes, context);
   await app.register(tokenRoutes, context);
   await app.register(invokeRoutes, context);
+  await app.register(gatewayRoutes, { ...context, gateway: { ...GATEWAY_DEFAULTS, ...options.gateway } });
 
   await app.ready();
   lastUsed.start();

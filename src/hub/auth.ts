@@ -1,6 +1,7 @@
-// Who is asking: the bearer credential of a request, the address failures are counted against, and the account-key
-// check every management route runs before it looks at anything else (so a stranger learns nothing about the
-// request rules). The invoke path checks its access tokens in invoke.ts with the same limiter.
+// Who is asking: the bearer credential of a request, the address failures are counted against (clientAddress.ts),
+// and the account-key check every management route runs before it looks at anything else (so a stranger learns
+// nothing about the request rules). Invoke and the gateway check their access tokens in invoke.ts with the same
+// limiter, by the same rule: a valid credential always works; a failed one from a blocked address gets 429.
 import type { FastifyRequest } from 'fastify';
 import { ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
 import type { Digester } from './digest';
@@ -13,6 +14,8 @@ declare module 'fastify' {
     workspace: WorkspaceRecord | null;
     /** The id of the account key that authenticated the request (for the per-key lookup limit). */
     accountKeyId: string | null;
+    /** The address failures are counted against: the peer, or X-Forwarded-For's behind a trusted proxy (app.ts). */
+    readonly clientAddress: string;
   }
 }
 
@@ -25,7 +28,7 @@ export function bearer(header: string | undefined): string | undefined {
 }
 
 export function clientAddress(request: FastifyRequest): string {
-  return request.socket.remoteAddress ?? '';
+  return request.clientAddress;
 }
 
 /** The workspace of an authenticated management request (set by the account-key hook). */
@@ -41,12 +44,9 @@ export function accountKeyOf(request: FastifyRequest): string {
 /** The onRequest hook of the account-key routes: sets request.workspace and request.accountKeyId, or throws. */
 export function accountKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
   function failed(request: FastifyRequest, counts: boolean): HubError {
-    if (counts) limiter.recordFailure(clientAddress(request));
-    return errors.unauthorized();
+    return counts ? limiter.refuse(clientAddress(request)) : errors.unauthorized();
   }
   return async function authenticateAccount(request: FastifyRequest): Promise<void> {
-    const wait = limiter.retryAfter(clientAddress(request));
-    if (wait > 0) throw errors.rateLimited(wait);
     const secret = bearer(request.headers.authorization);
     if (!secret) throw failed(request, false);
     if (!isValidToken(secret, ACCOUNT_KEY_PREFIX)) throw failed(request, true);

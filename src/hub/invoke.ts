@@ -1,7 +1,9 @@
-// The decision of POST /v1/endpoints/{id}/invoke, shared by the fastify route (routes/invoke.ts) and the node:http
-// fast path (fastInvoke.ts): the token record when the credential may call the endpoint, else the error to answer.
-// The hot path: no awaits on writes, no logging, one indexed lookup (none for a token seen since the database last
-// changed, on SQLite).
+// The one decision whether an access token may call an endpoint: POST /v1/endpoints/{id}/invoke (the fastify route,
+// routes/invoke.ts, and the node:http fast path, fastInvoke.ts) and the gateway (routes/gateway.ts) all ask it.
+// The token record when the credential may call the endpoint, else the error to answer. A valid credential always
+// passes, even from an address the failed-authentication limit has blocked (rateLimit.ts). Every accepted call is
+// recorded in one place, recordUse. The hot path: no awaits on writes, no logging, one indexed lookup (none for a
+// token seen since the database last changed, on SQLite).
 import { ACCESS_TOKEN_PREFIX } from '../core/token';
 import { bearer } from './auth';
 import type { Clock } from './clock';
@@ -25,6 +27,11 @@ const UNAUTHORIZED = prebuilt(errors.unauthorized());
 const FORBIDDEN = prebuilt(errors.forbidden('This token is not allowed to call this endpoint.'));
 
 export function invokeDecider(store: Store, digest: Digester, now: Clock, limiter: AuthFailureLimiter, lastUsed: LastUsedTracker): InvokeDecider {
+  /** The one place an accepted call is recorded (invoke, gateway): last used now; per-day usage joins it here. */
+  function recordUse(record: TokenAuthRecord, _endpoint: string, at: number): void {
+    lastUsed.touch(record.id, at);
+  }
+
   function settle(address: string, record: TokenAuthRecord | null, endpoint: string): InvokeOutcome {
     const at = now();
     if (
@@ -32,23 +39,18 @@ export function invokeDecider(store: Store, digest: Digester, now: Clock, limite
       (record.expiresAt !== null && record.expiresAt <= at) ||
       (!record.current && (record.previousExpiresAt === null || record.previousExpiresAt <= at))
     ) {
-      limiter.recordFailure(address);
-      return UNAUTHORIZED;
+      return limiter.refuse(address);
     }
     if (!record.endpoints.includes(endpoint)) return FORBIDDEN;
-    lastUsed.touch(record.id, at);
+    recordUse(record, endpoint, at);
     return record;
   }
 
   return (address, authorization, endpoint) => {
-    const wait = limiter.retryAfter(address);
-    if (wait > 0) return errors.rateLimited(wait);
     const secret = bearer(authorization);
     if (secret === undefined) return UNAUTHORIZED; // no credential at all: not counted
-    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) {
-      limiter.recordFailure(address);
-      return UNAUTHORIZED;
-    }
+    // Junk (a wrong shape or checksum) needs no lookup to refuse.
+    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) return limiter.refuse(address);
     const found = store.authenticateToken(digest(secret));
     if (found instanceof Promise) return found.then((record) => settle(address, record, endpoint));
     return settle(address, found, endpoint);

@@ -84,7 +84,9 @@ const ERROR_RESPONSES = {
     'rate_limited: too many failed authentications from this address, or too many lookups with this account key',
     'Whole seconds until the next attempt is allowed.',
   ),
+  502: errorResponse("upstream_unavailable (gateway only): the endpoint's upstream refused or broke the connection"),
   503: errorResponse('service_unavailable: the database cannot be reached', 'Seconds to wait before trying again (5).'),
+  504: errorResponse("upstream_timeout (gateway only): the endpoint's upstream did not connect or answer in time"),
 };
 
 type ErrorStatus = keyof typeof ERROR_RESPONSES;

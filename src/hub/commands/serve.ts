@@ -2,6 +2,7 @@
 // listens (with --port 0, the port really chosen); structured logs (pino JSON) go to stdout as well.
 import pino from 'pino';
 import { buildHub, loggerOptions } from '../app';
+import { trustEntryProblem } from '../clientAddress';
 import { clockFromEnv } from '../clock';
 import { openStore } from '../openStore';
 import { DB_OPTION, UsageError, intOption, parse, type Command } from './common';
@@ -19,6 +20,10 @@ Options:
   --auth-failure-window SECS   length of that window in seconds (default 60)
   --lookup-burst N             token lookups (POST /v1/tokens/lookup) one account key may make at once (default 500)
   --lookups-per-second N       lookups per second per account key after that burst (default 5)
+  --trust-proxy ADDR|CIDR,…    reverse proxies in front of the hub: from them, the client address is the rightmost
+                               X-Forwarded-For entry that is not one of them (default: none; the header is ignored)
+  --upstream-connect-timeout SECS  the gateway's limit for connecting to an upstream (default 10)
+  --upstream-idle-timeout SECS     the gateway's limit for an upstream sending nothing (default 300)
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -36,6 +41,9 @@ export const serve: Command = {
       'auth-failure-window': { type: 'string' },
       'lookup-burst': { type: 'string' },
       'lookups-per-second': { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true },
+      'upstream-connect-timeout': { type: 'string' },
+      'upstream-idle-timeout': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -50,6 +58,13 @@ export const serve: Command = {
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
     const host = values.host!;
+    const trustProxy = (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()).filter(Boolean);
+    for (const entry of trustProxy) {
+      const problem = trustEntryProblem(entry);
+      if (problem) throw new UsageError(`--trust-proxy: ${problem}`);
+    }
+    const connectSeconds = intOption('upstream-connect-timeout', values['upstream-connect-timeout'], 1, 3600);
+    const idleSeconds = intOption('upstream-idle-timeout', values['upstream-idle-timeout'], 1, 86_400);
 
     const logger = pino(loggerOptions(level));
     const { store, choice } = await openStore(values.db, process.env, (error) =>
@@ -67,6 +82,11 @@ export const serve: Command = {
       authFailureWindowSeconds,
       lookupBurst,
       lookupsPerSecond,
+      trustProxy,
+      gateway: {
+        ...(connectSeconds !== undefined && { connectTimeoutMs: connectSeconds * 1000 }),
+        ...(idleSeconds !== undefined && { idleTimeoutMs: idleSeconds * 1000 }),
+      },
     });
     let address: string;
     try {
