@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only verify,manage,env,scan,usages,bundle,vscode] [-- --no-postgres] [-- --postgres]
+// `npm run bench [-- --quick] [-- --only verify,gateway,manage,env,scan,usages,bundle,vscode] [-- --no-postgres] [-- --postgres]
 //   [-- --no-vscode] [-- --seconds N] [-- --rounds N] [-- --hub-bin PATH]` (--seconds/--rounds: of each verify run;
 //   --hub-bin: another build of dist/hub.js, e.g. of an earlier commit, to compare)
 //
@@ -14,13 +14,14 @@ import path from 'path';
 import { machine, progress, RESULTS_DIR, round, type MachineState } from './lib/common';
 import { hubBin } from './lib/hub';
 import { benchBundle, type BundleResult } from './sections/bundle';
+import { benchGateway, type GatewayResult } from './sections/gateway';
 import { benchEnv, benchScan, type EnvResult, type ScanResult } from './sections/local';
 import { benchManage, type ManageResult } from './sections/manage';
 import { benchUsages, type UsagesResult } from './sections/usages';
 import { benchVerify, type VerifyResult } from './sections/verify';
 import { benchVsCode, type VsCodeResult } from './sections/vscode';
 
-const SECTIONS = ['verify', 'manage', 'env', 'scan', 'usages', 'bundle', 'vscode'] as const;
+const SECTIONS = ['verify', 'gateway', 'manage', 'env', 'scan', 'usages', 'bundle', 'vscode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -77,6 +78,8 @@ interface Results {
   verify: Partial<Record<'sqlite' | 'postgres', VerifyResult['verify']>>;
   reject: Partial<Record<'sqlite' | 'postgres', VerifyResult['reject']>>;
   seed?: Partial<Record<'sqlite' | 'postgres', VerifyResult['seed']>>;
+  /** The gateway against a bare node:http proxy to the same upstream (SQLite). */
+  gateway?: GatewayResult;
   list?: {
     perPageMs: number;
     barePageMs: number;
@@ -124,6 +127,17 @@ function table(results: Results): string {
       rows.push([`  latency p50 / p99 (ms)`, `${fmt(r.p50Ms)} / ${fmt(r.p99Ms)}`, `${fmt(r.bareP50Ms)} / ${fmt(r.bareP99Ms)}`, fmt(r.p99Ms / r.bareP99Ms), '', '']);
       rows.push([`  CPU µs/request (saturated)`, fmt(r.cpuUsPerRequest, 1), fmt(r.bareCpuUsPerRequest, 1), fmt(r.cpuRatio), '', '']);
     }
+  }
+  if (results.gateway) {
+    const g = results.gateway;
+    rows.push([`gateway sqlite (req/s)`, `${g.rps}`, `${g.bareRps} bare proxy`, fmt(g.ratio), `≥ ${g.goal}${mark(g.ratio >= g.goal)}`, fmt(Math.max(...g.loadAverage), 1)]);
+    rows.push([`  latency p50 / p99 (ms)`, `${fmt(g.p50Ms)} / ${fmt(g.p99Ms)}`, `${fmt(g.bareP50Ms)} / ${fmt(g.bareP99Ms)}`, fmt(g.p99Ms / g.bareP99Ms), '', '']);
+    if (g.atHalfLoad) {
+      const h = g.atHalfLoad;
+      rows.push([`  at ${h.rate} req/s: p50 / p99 (ms)`, `${fmt(h.p50Ms)} / ${fmt(h.p99Ms)}`, `${fmt(h.bareP50Ms)} / ${fmt(h.bareP99Ms)}`, fmt(h.p99Ms / h.bareP99Ms), '', '']);
+      rows.push([`  at ${h.rate} req/s: CPU µs/request`, fmt(h.cpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest / h.cpuUsPerRequest), '', '']);
+    }
+    rows.push([`  CPU µs/request (saturated)`, fmt(g.cpuUsPerRequest, 1), fmt(g.bareCpuUsPerRequest, 1), fmt(g.cpuRatio), '', '']);
   }
   if (results.list) {
     const l = results.list;
@@ -222,6 +236,17 @@ async function main(): Promise<number> {
         (results.seed ??= {})[kind] = r.seed;
       });
     }
+  }
+  if (args.only.has('gateway')) {
+    await attempt('gateway', async () => {
+      results.gateway = await benchGateway({
+        tokens: 10_000,
+        connections: 50,
+        durationSec: args.seconds ?? (q ? 2 : 6),
+        warmupSec: q ? 1 : 2,
+        rounds: args.rounds ?? (q ? 1 : 4),
+      });
+    });
   }
   if (args.only.has('manage')) {
     await attempt('manage', async () => {

@@ -54,7 +54,8 @@ export interface VerifyResult {
   seed: { tokens: number; method: string; ms: number };
 }
 
-function summarise(hubRuns: Measured[], bareRuns: Measured[]): Throughput {
+/** The rounds of a hub and of its baseline, measured back to back, as one result. */
+export function summarise(hubRuns: Measured[], bareRuns: Measured[]): Throughput {
   const statuses: Record<string, number> = {};
   for (const run of hubRuns) for (const [code, count] of Object.entries(run.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
   const hubCpu = Math.min(...hubRuns.map((r) => r.serverCpuUsPerRequest));
@@ -82,7 +83,7 @@ function summarise(hubRuns: Measured[], bareRuns: Measured[]): Throughput {
   };
 }
 
-function expectAll(run: Measured, status: number, what: string): void {
+export function expectAll(run: Measured, status: number, what: string): void {
   const other = Object.entries(run.statuses).filter(([code]) => Number(code) !== status);
   if (other.length > 0 || run.errors > 0 || run.requests === 0) {
     throw new Error(`${what}: expected every answer to be ${status}, got ${JSON.stringify(run.statuses)} and ${run.errors} errors`);

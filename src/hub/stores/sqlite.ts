@@ -114,6 +114,8 @@ export class SqliteStore implements Store {
    * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
    */
   private readonly authCache = new Map<string, TokenAuthRecord>();
+  /** Endpoints' upstreams (the gateway's per-request lookup), valid under the same rule as authCache. */
+  private readonly upstreamCache = new Map<string, string | null>();
   private authCacheVersion = -1;
   /**
    * data_version is read once per turn of the event loop, before the first lookup of that turn; it is read again
@@ -303,11 +305,35 @@ export class SqliteStore implements Store {
   }
 
   endpointUpstream(workspaceId: string, endpointId: string): string | null {
-    return guard(() => (this.s.endpointUpstream.get(workspaceId, endpointId) as string | null | undefined) ?? null);
+    return guard(() => {
+      this.checkDataVersion();
+      const key = `${workspaceId}\0${endpointId}`;
+      const cached = this.upstreamCache.get(key);
+      if (cached !== undefined) return cached;
+      const upstream = (this.s.endpointUpstream.get(workspaceId, endpointId) as string | null | undefined) ?? null;
+      // Keys are endpoints a valid token is scoped to: as many as the workspaces' endpoints.
+      this.upstreamCache.set(key, upstream);
+      return upstream;
+    });
   }
 
   async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
-    return guard(() => this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes > 0);
+    const changed = guard(() => this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes > 0);
+    this.upstreamCache.clear();
+    return changed;
+  }
+
+  /** Once per turn of the event loop: forgets the caches when any other connection has committed since (see authCache). */
+  private checkDataVersion(): void {
+    if (this.checkedThisTurn) return;
+    const version = this.s.dataVersion.get() as number;
+    if (version !== this.authCacheVersion) {
+      this.authCache.clear();
+      this.upstreamCache.clear();
+      this.authCacheVersion = version;
+    }
+    this.checkedThisTurn = true;
+    setImmediate(this.endTurn);
   }
 
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
@@ -432,15 +458,7 @@ export class SqliteStore implements Store {
 
   authenticateToken(digest: Buffer): TokenAuthRecord | null {
     return guard(() => {
-      if (!this.checkedThisTurn) {
-        const version = this.s.dataVersion.get() as number;
-        if (version !== this.authCacheVersion) {
-          this.authCache.clear();
-          this.authCacheVersion = version;
-        }
-        this.checkedThisTurn = true;
-        setImmediate(this.endTurn);
-      }
+      this.checkDataVersion();
       const key = digest.toString('latin1');
       const cached = this.authCache.get(key);
       if (cached !== undefined) return cached;
