@@ -7,11 +7,11 @@ import fs from 'fs';
 import path from 'path';
 import { runHubCli } from '../../test/support/hub';
 import { startUpstream, type UpstreamProcess } from '../../test/support/upstream';
-import { mkTemp, progress, round } from '../lib/common';
+import { mkTemp, progress } from '../lib/common';
 import { startBenchHub, type BenchHub } from '../lib/hub';
 import { runLoad, startBare, type BareServer, type Measured } from '../lib/processes';
 import { ENDPOINT, seed } from '../lib/seed';
-import { expectAll, summarise, type Throughput, type VerifyOptions } from './verify';
+import { atHalfLoad, expectAll, summarise, type Throughput, type VerifyOptions } from './verify';
 
 export type GatewayResult = Throughput & { goal: number };
 
@@ -64,15 +64,7 @@ export async function benchGateway(options: VerifyOptions): Promise<GatewayResul
     const bareHalf = await runLoad(load(bare.url, options.durationSec, rate), bare.pid);
     const hubHalf = await runLoad(load(hub.url, options.durationSec, rate), hub.pid);
     expectAll(hubHalf, 200, 'gateway at half load');
-    result.atHalfLoad = {
-      rate,
-      p50Ms: round(hubHalf.p50Ms, 2),
-      p99Ms: round(hubHalf.p99Ms, 2),
-      bareP50Ms: round(bareHalf.p50Ms, 2),
-      bareP99Ms: round(bareHalf.p99Ms, 2),
-      cpuUsPerRequest: round(hubHalf.serverCpuUsPerRequest, 1),
-      bareCpuUsPerRequest: round(bareHalf.serverCpuUsPerRequest, 1),
-    };
+    result.atHalfLoad = atHalfLoad(rate, hubHalf, bareHalf);
     return { ...result, goal: GATEWAY_GOAL };
   } finally {
     await bare?.close();

@@ -83,6 +83,19 @@ export function summarise(hubRuns: Measured[], bareRuns: Measured[]): Throughput
   };
 }
 
+/** A hub's and its baseline's runs at the same fixed rate, as Throughput's atHalfLoad. */
+export function atHalfLoad(rate: number, hub: Measured, bare: Measured): NonNullable<Throughput['atHalfLoad']> {
+  return {
+    rate,
+    p50Ms: round(hub.p50Ms, 2),
+    p99Ms: round(hub.p99Ms, 2),
+    bareP50Ms: round(bare.p50Ms, 2),
+    bareP99Ms: round(bare.p99Ms, 2),
+    cpuUsPerRequest: round(hub.serverCpuUsPerRequest, 1),
+    bareCpuUsPerRequest: round(bare.serverCpuUsPerRequest, 1),
+  };
+}
+
 export function expectAll(run: Measured, status: number, what: string): void {
   const other = Object.entries(run.statuses).filter(([code]) => Number(code) !== status);
   if (other.length > 0 || run.errors > 0 || run.requests === 0) {
@@ -150,15 +163,7 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
     const bareHalf = await runLoad(load(bare.url, validFile, options.durationSec, rate), bare.pid);
     const hubHalf = await runLoad(load(hub.url, validFile, options.durationSec, rate), hubPid);
     expectAll(hubHalf, 200, 'valid tokens at half load');
-    verify.atHalfLoad = {
-      rate,
-      p50Ms: round(hubHalf.p50Ms, 2),
-      p99Ms: round(hubHalf.p99Ms, 2),
-      bareP50Ms: round(bareHalf.p50Ms, 2),
-      bareP99Ms: round(bareHalf.p99Ms, 2),
-      cpuUsPerRequest: round(hubHalf.serverCpuUsPerRequest, 1),
-      bareCpuUsPerRequest: round(bareHalf.serverCpuUsPerRequest, 1),
-    };
+    verify.atHalfLoad = atHalfLoad(rate, hubHalf, bareHalf);
     return {
       verify,
       reject: { ...reject, vsValid: round(reject.rps / verify.rps, 3) },
