@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import type http from 'http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { API_LIMITS } from '../api/types';
+import { API_LIMITS } from '../contract/types';
 import { accountKeyAuthenticator } from './auth';
 import { trustingProxies } from './clientAddress';
 import { type Clock } from './clock';

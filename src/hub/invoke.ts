@@ -4,12 +4,11 @@
 // passes, even from an address the failed-authentication limit has blocked (rateLimit.ts). Every accepted call is
 // recorded in one place, recordUse. The hot path: no awaits on writes, no logging, one indexed lookup (none for a
 // token seen since the database last changed, on SQLite).
-import { ACCESS_TOKEN_PREFIX } from '../core/token';
+import { ACCESS_TOKEN_PREFIX, isValidToken } from '../core/token';
 import { bearer } from './auth';
 import type { Clock } from './clock';
 import type { Digester } from './digest';
 import { HubError, errors } from './errors';
-import { hasValidTokenShape } from './fastToken';
 import type { LastUsedTracker } from './lastUsed';
 import type { AuthFailureLimiter } from './rateLimit';
 import type { Store, TokenAuthRecord } from './store';
@@ -50,7 +49,7 @@ export function invokeDecider(store: Store, digest: Digester, now: Clock, limite
     const secret = bearer(authorization);
     if (secret === undefined) return UNAUTHORIZED; // no credential at all: not counted
     // Junk (a wrong shape or checksum) needs no lookup to refuse.
-    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) return limiter.refuse(address);
+    if (!isValidToken(secret, ACCESS_TOKEN_PREFIX)) return limiter.refuse(address);
     const found = store.authenticateToken(digest(secret));
     if (found instanceof Promise) return found.then((record) => settle(address, record, endpoint));
     return settle(address, found, endpoint);

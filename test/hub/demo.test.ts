@@ -6,7 +6,7 @@ import { execFile } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { DEMO_UPSTREAM_ENDPOINTS, DEMO_WORKSPACE, demoPaths, ensureDemoFolder } from '../../src/dev/start';
 import { startHub, type HubProcess } from '../support/hub';
 import { startUpstream, type UpstreamProcess } from '../support/upstream';

@@ -5,7 +5,7 @@
 import assert from 'assert';
 import http from 'http';
 import { Readable } from 'stream';
-import type { Token, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { freePort } from '../support/ports';
 import { describeWithPostgres } from '../support/postgres';

@@ -2,7 +2,7 @@
 // Retry-After until the window ends; a valid credential from that address still works (it cannot be guessed, so
 // refusing it would only let anyone lock others out).
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';

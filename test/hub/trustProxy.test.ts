@@ -5,7 +5,7 @@
 // takes the rightmost X-Forwarded-For entry that is not a trusted proxy, from trusted proxies only. Through a real
 // loopback proxy process; clients are other loopback addresses (127.0.0.2, …).
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken } from '../../src/core/token';
 import { runHubCli, startHub } from '../support/hub';
 import { startLoopbackProxy } from '../support/loopbackProxy';

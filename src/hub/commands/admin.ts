@@ -1,12 +1,12 @@
 // tokenhub init | endpoint add|set-upstream|list | account-key create|list|revoke: bootstrap and administration of workspaces,
 // straight on the database (the same --db as serve). Results are JSON lines on stdout; errors one line on stderr.
-import type { WorkspacePolicy } from '../../api/types';
+import type { WorkspacePolicy } from '../../contract/types';
 import { ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../core/token';
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
 import { DEFAULT_POLICY, type Store, type WorkspaceRecord } from '../store';
 import { normaliseUpstream, upstreamProblem } from '../upstream';
-import { DB_OPTION, UsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
+import { DB_OPTION, OperatorUsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 async function withStore<T>(db: string | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(db);
@@ -34,7 +34,7 @@ function parseEndpointSpec(spec: string): { id: string; name: string } {
   const at = spec.indexOf('=');
   const id = checkEndpointId(at === -1 ? spec : spec.slice(0, at));
   const name = at === -1 ? id : spec.slice(at + 1).trim();
-  if (name === '' || name.length > 200) throw new UsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
+  if (name === '' || name.length > 200) throw new OperatorUsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
   return { id, name };
 }
 
@@ -54,6 +54,7 @@ Options:
 `;
 
 export const init: Command = {
+  summary: 'create or reuse a workspace, add endpoints, print a new account key',
   async run(argv) {
     const { values } = parse(argv, {
       workspace: { type: 'string' },
@@ -79,7 +80,7 @@ export const init: Command = {
         allowNoExpiry: values['allow-no-expiry'] ?? false,
       };
       if (policy.defaultLifetimeDays > policy.maxLifetimeDays) {
-        throw new UsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
+        throw new OperatorUsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
       }
     }
     return withStore(values.db, async (opened) => {
@@ -110,11 +111,12 @@ list prints one JSON line per endpoint, with its upstream (null when it has none
 /** --upstream's value, checked and normalised, or a usage error that says what to give. */
 function upstreamOption(text: string): string {
   const problem = upstreamProblem(text);
-  if (problem) throw new UsageError(problem);
+  if (problem) throw new OperatorUsageError(problem);
   return normaliseUpstream(text);
 }
 
 export const endpoint: Command = {
+  summary: 'add or list the endpoints of a workspace, set their upstreams',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -136,12 +138,12 @@ export const endpoint: Command = {
       );
       if (values.help) return help(ENDPOINT_HELP);
       if (positionals.length > 1 || (positionals.length === 1 && values.id !== undefined)) {
-        throw new UsageError('Give the endpoint id once: as --id ID or as the first argument.');
+        throw new OperatorUsageError('Give the endpoint id once: as --id ID or as the first argument.');
       }
       const workspaceName = required('workspace', values.workspace);
       const id = checkEndpointId(positionals[0] ?? required('id', values.id));
       const name = values.name ?? id;
-      if (name === '' || name.length > 200) throw new UsageError('--name: give 1 to 200 characters.');
+      if (name === '' || name.length > 200) throw new OperatorUsageError('--name: give 1 to 200 characters.');
       const upstream = values.upstream === undefined ? undefined : upstreamOption(values.upstream);
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
@@ -158,7 +160,7 @@ export const endpoint: Command = {
       const workspaceName = required('workspace', values.workspace);
       const id = checkEndpointId(required('id', values.id));
       if (positionals.length > 1 || (positionals.length === 1) === (values.clear === true)) {
-        throw new UsageError('Give either the upstream URL or --clear.');
+        throw new OperatorUsageError('Give either the upstream URL or --clear.');
       }
       const upstream = values.clear ? null : upstreamOption(positionals[0]!);
       return withStore(values.db, async ({ store }) => {
@@ -180,7 +182,7 @@ export const endpoint: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "endpoint ${action}"; use add, set-upstream or list.`);
+    throw new OperatorUsageError(`Unknown action "endpoint ${action}"; use add, set-upstream or list.`);
   },
 };
 
@@ -191,6 +193,7 @@ const ACCOUNT_KEY_HELP = `Usage:
 `;
 
 export const accountKey: Command = {
+  summary: 'create, list or revoke account keys',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -217,9 +220,9 @@ export const accountKey: Command = {
     if (action === 'revoke') {
       const { values } = parse(rest, { id: { type: 'string' }, key: { type: 'string' }, ...DB_OPTION });
       if (values.help) return help(ACCOUNT_KEY_HELP);
-      if ((values.id === undefined) === (values.key === undefined)) throw new UsageError('Give either --id ak_… or --key thak_….');
+      if ((values.id === undefined) === (values.key === undefined)) throw new OperatorUsageError('Give either --id ak_… or --key thak_….');
       if (values.key !== undefined && !isValidToken(values.key, ACCOUNT_KEY_PREFIX)) {
-        throw new UsageError('--key is not an account key (thak_… with a valid checksum).');
+        throw new OperatorUsageError('--key is not an account key (thak_… with a valid checksum).');
       }
       return withStore(values.db, async (opened) => {
         const revoked =
@@ -234,7 +237,7 @@ export const accountKey: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
+    throw new OperatorUsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
   },
 };
 
