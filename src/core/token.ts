@@ -4,7 +4,9 @@ import { randomBytes } from 'crypto';
 
 export const ACCESS_TOKEN_PREFIX = 'thub_';
 export const ACCOUNT_KEY_PREFIX = 'thak_';
-export type TokenPrefix = typeof ACCESS_TOKEN_PREFIX | typeof ACCOUNT_KEY_PREFIX;
+/** A hub-wide key of a platform's own gateway, good for POST /v1/verify only. */
+export const SERVICE_KEY_PREFIX = 'thsk_';
+export type TokenPrefix = typeof ACCESS_TOKEN_PREFIX | typeof ACCOUNT_KEY_PREFIX | typeof SERVICE_KEY_PREFIX;
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const RANDOM_PART_LENGTH = 43;
@@ -53,7 +55,7 @@ export function generateToken(prefix: TokenPrefix): string {
   return body + checksumOf(body);
 }
 
-const SHAPE = /^(thub_|thak_)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+const SHAPE = /^(thub_|thak_|thsk_)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
 
 export interface ParsedToken {
   prefix: TokenPrefix;
@@ -84,7 +86,7 @@ export function maskToken(token: string): string {
   const parsed = parseToken(token);
   if (parsed) return `${parsed.prefix}${parsed.random.slice(0, 4)}…${token.slice(-4)}`;
   // Never echo an unrecognised secret back: show only its prefix shape.
-  const prefix = token.startsWith(ACCESS_TOKEN_PREFIX) || token.startsWith(ACCOUNT_KEY_PREFIX) ? token.slice(0, 5) : '';
+  const prefix = [ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX].some((p) => token.startsWith(p)) ? token.slice(0, 5) : '';
   return `${prefix}…`;
 }
 

@@ -15,6 +15,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   endpoint: { summary: 'add or list the endpoints of a workspace', load: async () => (await import('./commands/admin')).endpoint },
   'account-key': { summary: 'create, list or revoke account keys', load: async () => (await import('./commands/admin')).accountKey },
+  'service-key': {
+    summary: 'create or revoke service keys (POST /v1/verify, for a platform\'s own gateway)',
+    load: async () => (await import('./commands/admin')).serviceKey,
+  },
   openapi: { summary: 'print the OpenAPI document of the hub API', load: async () => (await import('./commands/openapi')).openapi },
   scan: { summary: 'look for Token Hub secrets in files (a pre-commit check)', load: async () => (await import('../cli/scan')).scan },
   // login, logout, whoami, tokens, env: the client side (src/cli, docs/cli.md).

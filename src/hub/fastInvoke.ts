@@ -50,7 +50,7 @@ export function fastInvoke(decide: InvokeDecider, log: () => FastifyBaseLogger, 
     if (closing() && req.httpVersionMajor !== 2) res.setHeader('Connection', 'close');
     let outcome: InvokeOutcome | Promise<InvokeOutcome>;
     try {
-      outcome = decide(req.socket.remoteAddress ?? '', headers.authorization, endpoint);
+      outcome = decide(req.socket.remoteAddress ?? '', headers.authorization, endpoint, headers['user-agent']);
     } catch (error) {
       fail(res, error);
       return true;

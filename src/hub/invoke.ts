@@ -8,9 +8,9 @@ import type { Clock } from './clock';
 import type { Digester } from './digest';
 import { HubError, errors } from './errors';
 import { hasValidTokenShape } from './fastToken';
-import type { LastUsedTracker } from './lastUsed';
 import type { AuthFailureLimiter } from './rateLimit';
 import type { Store, TokenAuthRecord } from './store';
+import type { UseRecorder } from './usageCounter';
 import { prebuilt } from './wireError';
 
 /** A token record: the credential may call the endpoint. An error: what to answer instead. */
@@ -19,28 +19,38 @@ export type InvokeOutcome = TokenAuthRecord | HubError;
 /**
  * Throws (SQLite) or rejects (PostgreSQL) when the store fails. Counts failed authentications and records last use.
  */
-export type InvokeDecider = (address: string, authorization: string | undefined, endpoint: string) => InvokeOutcome | Promise<InvokeOutcome>;
+export type InvokeDecider = (
+  address: string,
+  authorization: string | undefined,
+  endpoint: string,
+  userAgent?: string,
+) => InvokeOutcome | Promise<InvokeOutcome>;
+
+/**
+ * What a secret's token record says at `at`: live, expired, or unknown (no token, or a previous secret past its
+ * grace). One rule for invoke (401 unless live) and verify (which tells expired from unknown).
+ */
+export function standingOf(record: TokenAuthRecord | null, at: number): 'live' | 'expired' | 'unknown' {
+  if (record === null || (!record.current && (record.previousExpiresAt === null || record.previousExpiresAt <= at))) return 'unknown';
+  return record.expiresAt !== null && record.expiresAt <= at ? 'expired' : 'live';
+}
 
 const UNAUTHORIZED = prebuilt(errors.unauthorized());
 const FORBIDDEN = prebuilt(errors.forbidden('This token is not allowed to call this endpoint.'));
 
-export function invokeDecider(store: Store, digest: Digester, now: Clock, limiter: AuthFailureLimiter, lastUsed: LastUsedTracker): InvokeDecider {
-  function settle(address: string, record: TokenAuthRecord | null, endpoint: string): InvokeOutcome {
+export function invokeDecider(store: Store, digest: Digester, now: Clock, limiter: AuthFailureLimiter, uses: UseRecorder): InvokeDecider {
+  function settle(address: string, record: TokenAuthRecord | null, endpoint: string, userAgent: string | undefined): InvokeOutcome {
     const at = now();
-    if (
-      record === null ||
-      (record.expiresAt !== null && record.expiresAt <= at) ||
-      (!record.current && (record.previousExpiresAt === null || record.previousExpiresAt <= at))
-    ) {
+    if (record === null || standingOf(record, at) !== 'live') {
       limiter.recordFailure(address);
       return UNAUTHORIZED;
     }
-    if (!record.endpoints.includes(endpoint)) return FORBIDDEN;
-    lastUsed.touch(record.id, at);
-    return record;
+    const allowed = record.endpoints.includes(endpoint);
+    uses.recordUse(record.id, endpoint, allowed, at, address, userAgent);
+    return allowed ? record : FORBIDDEN;
   }
 
-  return (address, authorization, endpoint) => {
+  return (address, authorization, endpoint, userAgent) => {
     const wait = limiter.retryAfter(address);
     if (wait > 0) return errors.rateLimited(wait);
     const secret = bearer(authorization);
@@ -50,7 +60,7 @@ export function invokeDecider(store: Store, digest: Digester, now: Clock, limite
       return UNAUTHORIZED;
     }
     const found = store.authenticateToken(digest(secret));
-    if (found instanceof Promise) return found.then((record) => settle(address, record, endpoint));
-    return settle(address, found, endpoint);
+    if (found instanceof Promise) return found.then((record) => settle(address, record, endpoint, userAgent));
+    return settle(address, found, endpoint, userAgent);
   };
 }

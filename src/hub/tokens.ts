@@ -11,7 +11,7 @@ import { errors } from './errors';
 import { hasValidTokenShape } from './fastToken';
 import type { LastUsedTracker } from './lastUsed';
 import type { ReplayCache } from './replayCache';
-import type { IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
+import type { AuditContext, IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
 
 const DAY_MS = 86_400_000;
 /**
@@ -156,6 +156,7 @@ export class TokenService {
     workspace: WorkspaceRecord,
     body: { name: string; endpoints: string[]; expiresAt?: string | null },
     idempotencyKey: string | undefined,
+    audit?: AuditContext,
   ): Promise<TokenWithSecret> {
     return this.idempotent(workspace, idempotencyKey, requestHash('create', body), async (claim) => {
       const nameProblem = validateTokenName(body.name);
@@ -195,6 +196,7 @@ export class TokenService {
         },
         claim,
         now,
+        audit,
       );
       if (result.kind === 'name_taken') throw errors.nameTaken(body.name);
       if (result.kind === 'idempotency_conflict') return { conflict: result.existing };
@@ -202,7 +204,13 @@ export class TokenService {
     });
   }
 
-  async rotate(workspace: WorkspaceRecord, id: string, graceSeconds: number, idempotencyKey: string | undefined): Promise<TokenWithSecret> {
+  async rotate(
+    workspace: WorkspaceRecord,
+    id: string,
+    graceSeconds: number,
+    idempotencyKey: string | undefined,
+    audit?: AuditContext,
+  ): Promise<TokenWithSecret> {
     return this.idempotent(workspace, idempotencyKey, requestHash(`rotate ${id}`, { graceSeconds }), async (claim) => {
       if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
       const now = this.now();
@@ -215,6 +223,7 @@ export class TokenService {
         graceSeconds > 0 ? now + graceSeconds * 1000 : null,
         claim,
         now,
+        audit,
       );
       if (result.kind === 'not_found') throw errors.notFound('This workspace has no token with that id.');
       if (result.kind === 'idempotency_conflict') return { conflict: result.existing };
@@ -223,9 +232,9 @@ export class TokenService {
     });
   }
 
-  async remove(workspace: WorkspaceRecord, id: string): Promise<void> {
+  async remove(workspace: WorkspaceRecord, id: string, audit?: AuditContext): Promise<void> {
     if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
-    if (!(await this.store.deleteToken(workspace.id, id))) throw errors.notFound('This workspace has no token with that id.');
+    if (!(await this.store.deleteToken(workspace.id, id, audit, this.now()))) throw errors.notFound('This workspace has no token with that id.');
     this.replays.dropToken(id);
     this.lastUsed.forget(id);
   }

@@ -8,6 +8,7 @@ import path from 'path';
 import pg from 'pg';
 import { newId } from '../../src/hub/digest';
 import type { NewToken, Store } from '../../src/hub/store';
+import { MIGRATIONS } from '../../src/hub/stores/migrations';
 import { PostgresStore } from '../../src/hub/stores/postgres';
 import { SqliteStore } from '../../src/hub/stores/sqlite';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
@@ -85,7 +86,7 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
     it('account keys: authenticate by digest, list, revoke by id or digest', async () => {
       await store.createAccountKey(ws, 'ak_1', digestOf('key1'), 'thak_k1…', 10);
       await store.createAccountKey(ws, 'ak_2', digestOf('key2'), 'thak_k2…', 11);
-      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws });
+      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws, maskedKey: 'thak_k1…', label: null });
       assert.strictEqual(await store.authenticateAccountKey(digestOf('nope')), null);
       assert.deepStrictEqual((await store.listAccountKeys(ws)).map((k) => k.id), ['ak_1', 'ak_2']);
       assert.strictEqual(await store.revokeAccountKey('ak_1'), true);
@@ -303,7 +304,7 @@ describe('stores', () => {
       await upgraded.close();
       const db = new Database(file, { readonly: true });
       try {
-        assert.deepStrictEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2]);
+        assert.deepStrictEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), MIGRATIONS.map((m) => m.version));
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${MASK_QUERY.replace(/\$\d/g, '?')}`).all('ws', 'thub_Mask…AAAA', 10) as Array<{ detail: string }>;
         assert.match(plan.map((r) => r.detail).join('\n'), /USING (COVERING )?INDEX tokens_workspace_masked \(workspace_id=\? AND masked_key=\?\)/);
       } finally {
@@ -321,7 +322,7 @@ describe('stores', () => {
         await raw.query('DROP INDEX tokens_workspace_masked');
         await raw.query('DELETE FROM schema_migrations WHERE version = 2');
         await first.migrate();
-        assert.deepStrictEqual((await raw.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version), [1, 2]);
+        assert.deepStrictEqual((await raw.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
         // On a tiny table the planner prefers a scan; forbidding scans shows the index serves the query.
         await raw.query('SET enable_seqscan = off');
         const plan = await raw.query(`EXPLAIN ${MASK_QUERY}`, ['ws', 'thub_Mask…AAAA', 10]);

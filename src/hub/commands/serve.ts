@@ -19,6 +19,8 @@ Options:
   --auth-failure-window SECS   length of that window in seconds (default 60)
   --lookup-burst N             token lookups (POST /v1/tokens/lookup) one account key may make at once (default 500)
   --lookups-per-second N       lookups per second per account key after that burst (default 5)
+  --flush-seconds N            how often last use and usage counts are written to the database (default 60);
+                               an instance that is killed loses at most this long of them
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -36,6 +38,7 @@ export const serve: Command = {
       'auth-failure-window': { type: 'string' },
       'lookup-burst': { type: 'string' },
       'lookups-per-second': { type: 'string' },
+      'flush-seconds': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -49,6 +52,7 @@ export const serve: Command = {
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
+    const flushSeconds = intOption('flush-seconds', values['flush-seconds'], 1, 3600);
     const host = values.host!;
 
     const logger = pino(loggerOptions(level));
@@ -67,6 +71,7 @@ export const serve: Command = {
       authFailureWindowSeconds,
       lookupBurst,
       lookupsPerSecond,
+      lastUsedWriteIntervalMs: flushSeconds === undefined ? undefined : flushSeconds * 1000,
     });
     let address: string;
     try {
