@@ -260,13 +260,13 @@ export class TokenService {
     }
     const notBefore = this.now() - IDEMPOTENCY_RETENTION_MS;
     const existing = await this.store.findIdempotency(workspace.id, key, notBefore);
-    if (existing) return this.replay(scope, existing, hash);
+    if (existing) return this.replay(workspace, scope, existing, hash);
 
     const running = work({ key, requestHash: hash, notBefore });
     this.inflight.set(scope, running);
     try {
       const outcome = await running;
-      if ('conflict' in outcome) return this.replay(scope, outcome.conflict, hash);
+      if ('conflict' in outcome) return this.replay(workspace, scope, outcome.conflict, hash);
       this.replays.put(scope, outcome.response.token.id, hash, outcome.response);
       return outcome.response;
     } finally {
@@ -274,10 +274,19 @@ export class TokenService {
     }
   }
 
-  private replay(scope: string, existing: IdempotencyRecord, hash: string): TokenWithSecret {
+  /**
+   * The first response again, only while its secret is still the token's current one in the store: another
+   * instance sharing the database may have rotated or deleted the token since, and this process's cache cannot know.
+   */
+  private async replay(workspace: WorkspaceRecord, scope: string, existing: IdempotencyRecord, hash: string): Promise<TokenWithSecret> {
     if (existing.requestHash !== hash) throw errors.idempotencyMismatch();
     const cached = this.replays.get(scope);
-    if (cached && cached.tokenId === existing.tokenId && cached.requestHash === hash) return cached.body as TokenWithSecret;
+    if (cached && cached.tokenId === existing.tokenId && cached.requestHash === hash) {
+      const body = cached.body as TokenWithSecret;
+      const found = await this.store.findTokenByDigest(workspace.id, this.digest(body.secret));
+      if (found !== null && found.current && found.token.id === existing.tokenId) return body;
+      this.replays.dropToken(existing.tokenId);
+    }
     throw errors.idempotencyReplayed(existing.tokenId);
   }
 }
