@@ -50,9 +50,14 @@ export class UsageCounter implements UseRecorder {
     if (count === undefined) this.counts.set(key, (count = { tokenId, day, endpointId: endpoint, accepted: 0, refused: 0 }));
     if (accepted) count.accepted++;
     else count.refused++;
+    const agent = userAgent === undefined ? null : userAgent.length > 256 ? userAgent.slice(0, 256) : userAgent;
     const last = this.clients.get(tokenId);
-    if (last === undefined || last.at <= at) {
-      this.clients.set(tokenId, { tokenId, at, address, userAgent: userAgent === undefined ? null : userAgent.slice(0, 256) });
+    if (last === undefined) this.clients.set(tokenId, { tokenId, at, address, userAgent: agent });
+    else if (last.at <= at) {
+      // Updated in place: no allocation per call on the hot path.
+      last.at = at;
+      last.address = address;
+      last.userAgent = agent;
     }
   }
 
