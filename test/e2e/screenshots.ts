@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     await session.runCommand('Token Hub: Show Usage');
     await session.quickInput.choose(/^billing-service/);
     await waitVisible(session.page.locator('iframe.webview.ready'), 'the usage view');
+    await session.runCommand('Notifications: Clear All Notifications'); // the picture is about the view
     await session.page.waitForTimeout(1500); // the webview's own frame paints after it is marked ready
     await whole('usage');
     await session.runCommand('View: Close All Editors');
