@@ -1,7 +1,7 @@
 // What the editor says about a token's use and history, from the hub's usage and audit answers: the tooltip's lines
 // ("1,234 calls in 30 days · last from 10.0.0.3 (python-requests/2.32)", "created by alice 3 days ago · rotated by
 // ci 1 hour ago") and the Show Usage view's model (per endpoint, per day). Pure: no vscode, no I/O.
-import type { AuditEvent, TokenUsage } from '../api/types';
+import type { AuditEvent, TokenUsage } from '../contract/types';
 import { describeSpan } from './dates';
 
 /** "1,234": grouped digits whatever the machine's locale, so the line reads the same everywhere (and in tests). */

@@ -2,7 +2,7 @@
 // every call is counted once whichever instance took it, the trail has one order for everyone, and a replay never
 // hands out a secret that the other instance has since rotated out or deleted.
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { client, expectError, sleep } from './helpers';

@@ -1,7 +1,7 @@
 // POST /v1/verify with a service key: the four verdicts, service keys refused everywhere else and other credentials
 // refused here, and each verdict about a real token recorded as a use (GET /v1/tokens/{id}/usage).
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { client, expectError } from './helpers';

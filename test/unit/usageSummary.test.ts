@@ -1,5 +1,5 @@
 import assert from 'assert';
-import type { AuditEvent, TokenUsage } from '../../src/api/types';
+import type { AuditEvent, TokenUsage } from '../../src/contract/types';
 import { formatCount, historyLine, usageLine, usageModel } from '../../src/core/usageSummary';
 
 const day = (date: string, byEndpoint: Record<string, { accepted: number; refused: number }>) => ({

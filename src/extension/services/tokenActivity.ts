@@ -2,7 +2,7 @@
 // (GET /v1/audit?tokenId=). Fetched lazily, when a tooltip or the Show Usage view asks, and kept until the next
 // refresh of the token lists, so hovering again costs nothing and a refresh shows new numbers.
 import * as vscode from 'vscode';
-import type { AuditEvent, TokenUsage } from '../../api/types';
+import type { AuditEvent, TokenUsage } from '../../contract/types';
 import type { Connection, ConnectionManager } from './connections';
 import type { TokenLists } from './tokenLists';
 

@@ -4,7 +4,7 @@
 // refreshes: when the token lists are refreshed, it fetches again.
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import type { Token } from '../../api/types';
+import type { Token } from '../../contract/types';
 import { formatCount, historyLine, usageModel, type UsageModel } from '../../core/usageSummary';
 import type { Connection } from '../services/connections';
 import { USAGE_WINDOW_DAYS, type TokenActivityCache } from '../services/tokenActivity';

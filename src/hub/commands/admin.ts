@@ -1,16 +1,16 @@
 // tokenhub init | endpoint add|list | account-key create|list|revoke | service-key create|revoke: bootstrap and administration of workspaces,
 // straight on the database (the same --db as serve). Results are JSON lines on stdout; errors one line on stderr.
 // Changes made here are in the audit trail with the actor {"kind": "operator"}.
-import type { WorkspacePolicy } from '../../api/types';
+import type { WorkspacePolicy } from '../../contract/types';
 import { ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../core/token';
 import { hasControlCharacter } from '../../core/validation';
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
 import { DEFAULT_POLICY, type AuditContext, type Store, type WorkspaceRecord } from '../store';
+import { DB_OPTION, OperatorUsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 /** The actor of every change made on the hub's command line. */
 const OPERATOR: AuditContext = { actor: { kind: 'operator' }, clientAddress: null, userAgent: null };
-import { DB_OPTION, UsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 async function withStore<T>(db: string | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(db);
@@ -39,7 +39,7 @@ function checkLabel(label: string | undefined): string | null {
   if (label === undefined) return null;
   const trimmed = label.trim();
   if (trimmed === '' || trimmed.length > 100 || hasControlCharacter(trimmed)) {
-    throw new UsageError('--label: give 1 to 100 characters on one line, such as the name of the person or service holding the key.');
+    throw new OperatorUsageError('--label: give 1 to 100 characters on one line, such as the name of the person or service holding the key.');
   }
   return trimmed;
 }
@@ -48,7 +48,7 @@ function parseEndpointSpec(spec: string): { id: string; name: string } {
   const at = spec.indexOf('=');
   const id = checkEndpointId(at === -1 ? spec : spec.slice(0, at));
   const name = at === -1 ? id : spec.slice(at + 1).trim();
-  if (name === '' || name.length > 200) throw new UsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
+  if (name === '' || name.length > 200) throw new OperatorUsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
   return { id, name };
 }
 
@@ -68,6 +68,7 @@ Options:
 `;
 
 export const init: Command = {
+  summary: 'create or reuse a workspace, add endpoints, print a new account key',
   async run(argv) {
     const { values } = parse(argv, {
       workspace: { type: 'string' },
@@ -93,7 +94,7 @@ export const init: Command = {
         allowNoExpiry: values['allow-no-expiry'] ?? false,
       };
       if (policy.defaultLifetimeDays > policy.maxLifetimeDays) {
-        throw new UsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
+        throw new OperatorUsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
       }
     }
     return withStore(values.db, async (opened) => {
@@ -117,6 +118,7 @@ add creates the endpoint or updates its name and description; list prints one JS
 `;
 
 export const endpoint: Command = {
+  summary: 'add or list the endpoints of a workspace',
   async run(argv) {
     const split = splitAction(argv, ENDPOINT_HELP);
     if (typeof split === 'number') return split;
@@ -133,7 +135,7 @@ export const endpoint: Command = {
       const workspaceName = required('workspace', values.workspace);
       const id = checkEndpointId(required('id', values.id));
       const name = values.name ?? id;
-      if (name === '' || name.length > 200) throw new UsageError('--name: give 1 to 200 characters.');
+      if (name === '' || name.length > 200) throw new OperatorUsageError('--name: give 1 to 200 characters.');
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
         const status = await store.upsertEndpoint(workspace.id, { id, name, description: values.description ?? '' }, Date.now(), OPERATOR);
@@ -151,7 +153,7 @@ export const endpoint: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "endpoint ${action}"; use add or list.`);
+    throw new OperatorUsageError(`Unknown action "endpoint ${action}"; use add or list.`);
   },
 };
 
@@ -163,6 +165,7 @@ const ACCOUNT_KEY_HELP = `Usage:
 `;
 
 export const accountKey: Command = {
+  summary: 'create, list or revoke account keys',
   async run(argv) {
     const split = splitAction(argv, ACCOUNT_KEY_HELP);
     if (typeof split === 'number') return split;
@@ -188,9 +191,9 @@ export const accountKey: Command = {
     if (action === 'revoke') {
       const { values } = parse(rest, { id: { type: 'string' }, key: { type: 'string' }, ...DB_OPTION });
       if (values.help) return help(ACCOUNT_KEY_HELP);
-      if ((values.id === undefined) === (values.key === undefined)) throw new UsageError('Give either --id ak_… or --key thak_….');
+      if ((values.id === undefined) === (values.key === undefined)) throw new OperatorUsageError('Give either --id ak_… or --key thak_….');
       if (values.key !== undefined && !isValidToken(values.key, ACCOUNT_KEY_PREFIX)) {
-        throw new UsageError('--key is not an account key (thak_… with a valid checksum).');
+        throw new OperatorUsageError('--key is not an account key (thak_… with a valid checksum).');
       }
       return withStore(values.db, async (opened) => {
         const revoked =
@@ -205,7 +208,7 @@ export const accountKey: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
+    throw new OperatorUsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
   },
 };
 
@@ -218,6 +221,7 @@ hub whether a token may call an endpoint. The hub keeps only its digest.
 `;
 
 export const serviceKey: Command = {
+  summary: 'create or revoke service keys (POST /v1/verify, for a platform\'s own gateway)',
   async run(argv) {
     const split = splitAction(argv, SERVICE_KEY_HELP);
     if (typeof split === 'number') return split;
@@ -236,7 +240,7 @@ export const serviceKey: Command = {
       const { values } = parse(rest, { key: { type: 'string' }, ...DB_OPTION });
       if (values.help) return help(SERVICE_KEY_HELP);
       const key = required('key', values.key);
-      if (!isValidToken(key, SERVICE_KEY_PREFIX)) throw new UsageError('--key is not a service key (thsk_… with a valid checksum).');
+      if (!isValidToken(key, SERVICE_KEY_PREFIX)) throw new OperatorUsageError('--key is not a service key (thsk_… with a valid checksum).');
       return withStore(values.db, async (opened) => {
         if (!(await opened.store.revokeServiceKeyByDigest(opened.digest(key)))) {
           process.stderr.write('tokenhub: no such service key; it may have been revoked already.\n');
@@ -246,7 +250,7 @@ export const serviceKey: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "service-key ${action}"; use create or revoke.`);
+    throw new OperatorUsageError(`Unknown action "service-key ${action}"; use create or revoke.`);
   },
 };
 

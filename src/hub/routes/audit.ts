@@ -2,7 +2,7 @@
 // (so events from every instance sharing the database interleave the same way for everyone).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { API_LIMITS } from '../../api/types';
+import { API_LIMITS } from '../../contract/types';
 import { workspaceOf } from '../auth';
 import { useManagementHooks, type HubContext } from '../context';
 import { errors } from '../errors';

@@ -3,10 +3,9 @@
 // (invoke.ts's standingOf and the token's scope) and recorded as a use the same way (recordUse).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ACCESS_TOKEN_PREFIX } from '../../core/token';
+import { ACCESS_TOKEN_PREFIX, isValidToken } from '../../core/token';
 import { clientAddress } from '../auth';
 import type { HubContext } from '../context';
-import { hasValidTokenShape } from '../fastToken';
 import { standingOf } from '../invoke';
 import { SECURITY, errorResponses } from '../schemas';
 
@@ -55,7 +54,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, c
     },
     async (request) => {
       const { token, endpoint } = request.body;
-      if (typeof token !== 'string' || !hasValidTokenShape(token, ACCESS_TOKEN_PREFIX)) return { valid: false, reason: 'unknown' as const };
+      if (typeof token !== 'string' || !isValidToken(token, ACCESS_TOKEN_PREFIX)) return { valid: false, reason: 'unknown' as const };
       const record = await context.store.authenticateToken(context.digest(token));
       const at = context.now();
       const standing = standingOf(record, at);

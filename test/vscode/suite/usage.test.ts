@@ -4,7 +4,7 @@
 import * as assert from 'assert/strict';
 import * as vscode from 'vscode';
 import { HubClient } from '../../../src/api/client';
-import type { TokenUsage } from '../../../src/api/types';
+import type { TokenUsage } from '../../../src/contract/types';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { HubProcess, startHub } from '../../support/hub';
 import type { ScriptedPrompter } from '../../support/scriptedPrompter';
