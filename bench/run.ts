@@ -77,6 +77,8 @@ interface Results {
   skipped: string[];
   verify: Partial<Record<'sqlite' | 'postgres', VerifyResult['verify']>>;
   reject: Partial<Record<'sqlite' | 'postgres', VerifyResult['reject']>>;
+  /** POST /v1/verify with a service key against invoke in the same rounds (ratio: verify API ÷ invoke). */
+  verifyApi: Partial<Record<'sqlite' | 'postgres', VerifyResult['verifyApi']>>;
   seed?: Partial<Record<'sqlite' | 'postgres', VerifyResult['seed']>>;
   /** The gateway against a bare node:http proxy to the same upstream (SQLite). */
   gateway?: GatewayResult;
@@ -120,6 +122,12 @@ function table(results: Results): string {
         rows.push([`  at ${h.rate} req/s: CPU µs/request`, fmt(h.cpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest / h.cpuUsPerRequest), '', '']);
       }
       rows.push([`  CPU µs/request (saturated)`, fmt(v.cpuUsPerRequest, 1), fmt(v.bareCpuUsPerRequest, 1), fmt(v.cpuRatio), '', '']);
+    }
+    const a = results.verifyApi[kind];
+    if (a) {
+      rows.push([`verify API ${kind} (req/s)`, `${a.rps}`, `${a.bareRps} invoke`, fmt(a.ratio), '', fmt(Math.max(...a.loadAverage), 1)]);
+      rows.push([`  latency p50 / p99 (ms)`, `${fmt(a.p50Ms)} / ${fmt(a.p99Ms)}`, `${fmt(a.bareP50Ms)} / ${fmt(a.bareP99Ms)}`, fmt(a.p99Ms / a.bareP99Ms), '', '']);
+      rows.push([`  CPU µs/request (saturated)`, fmt(a.cpuUsPerRequest, 1), fmt(a.bareCpuUsPerRequest, 1), fmt(a.cpuRatio), '', '']);
     }
     const r = results.reject[kind];
     if (r) {
@@ -207,6 +215,7 @@ async function main(): Promise<number> {
     skipped: [],
     verify: {},
     reject: {},
+    verifyApi: {},
     errors: {},
   };
   const q = args.quick;
@@ -233,6 +242,7 @@ async function main(): Promise<number> {
         });
         results.verify[kind] = r.verify;
         results.reject[kind] = r.reject;
+        results.verifyApi[kind] = r.verifyApi;
         (results.seed ??= {})[kind] = r.seed;
       });
     }

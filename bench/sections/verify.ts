@@ -1,9 +1,12 @@
 // Verify and reject throughput: POST /v1/endpoints/{id}/invoke on a real hub process with 10,000 tokens in its store,
 // each request carrying a random one, 50 connections, load from a separate process (autocannon), against a bare
 // node:http server (another process) answering the same JSON with no check. Rounds alternate bare and hub so that
-// changes in the machine's load hit both; the ratio is the median of the rounds' ratios.
+// changes in the machine's load hit both; the ratio is the median of the rounds' ratios. The verify API
+// (POST /v1/verify with a service key, the same random tokens in the body) is measured in the same rounds against
+// that invoke: its ratio is verify API req/s ÷ invoke req/s.
 import fs from 'fs';
 import path from 'path';
+import { runHubCli } from '../../test/support/hub';
 import { startPostgres } from '../../test/support/postgres';
 import { median, mkTemp, progress, round } from '../lib/common';
 import { startBenchHub, type BenchHub } from '../lib/hub';
@@ -50,6 +53,8 @@ export interface Throughput {
 
 export interface VerifyResult {
   verify: Throughput;
+  /** POST /v1/verify against invoke (its "bare" figures are invoke's, measured in the same rounds). */
+  verifyApi: Throughput;
   reject: Throughput & { vsValid: number };
   seed: { tokens: number; method: string; ms: number };
 }
@@ -118,6 +123,9 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
     fs.writeFileSync(validFile, seeded.secrets.join('\n'));
     fs.writeFileSync(unknownFile, unknownTokens(options.tokens).join('\n'));
 
+    const made = await runHubCli(['service-key', 'create', '--db', db]);
+    if (made.code !== 0) throw new Error(`service-key create failed: ${made.stderr}`);
+    const serviceKey = (JSON.parse(made.stdout.trim()) as { serviceKey: string }).serviceKey;
     hub = await startBenchHub(db, [], [], dir);
     // The brute-force path without the limiter stepping in: a window of 1 s and a limit no run reaches.
     rejectHub = await startBenchHub(db, ['--auth-failure-limit', '1000000', '--auth-failure-window', '1'], [], dir);
@@ -134,21 +142,37 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
       ...(overallRate ? { overallRate } : {}),
     });
 
+    const verifyApi = (seconds: number) => ({
+      url: hub!.url,
+      path: '/v1/verify',
+      method: 'POST' as const,
+      connections: options.connections,
+      tokensFile: validFile,
+      durationSec: seconds,
+      serviceKey,
+      verifyEndpoint: ENDPOINT,
+    });
+
     progress(`verify/${kind}: warming up`);
     await runLoad(load(bare.url, validFile, options.warmupSec), bare.pid);
     expectAll(await runLoad(load(hub.url, validFile, options.warmupSec), hubPid), 200, 'valid tokens (warm-up)');
     expectAll(await runLoad(load(rejectHub.url, unknownFile, options.warmupSec), rejectPid), 401, 'unknown tokens (warm-up)');
+    expectAll(await runLoad(verifyApi(options.warmupSec), hubPid), 200, 'verify API (warm-up)');
 
     const bareRuns: Measured[] = [];
     const hubRuns: Measured[] = [];
     const rejectRuns: Measured[] = [];
     const bareRejectRuns: Measured[] = [];
+    const verifyApiRuns: Measured[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      progress(`verify/${kind}: round ${round + 1}/${options.rounds} (${options.durationSec} s each: bare, valid, bare, unknown)`);
+      progress(`verify/${kind}: round ${round + 1}/${options.rounds} (${options.durationSec} s each: bare, valid, verify API, bare, unknown)`);
       bareRuns.push(await runLoad(load(bare.url, validFile, options.durationSec), bare.pid));
       const valid = await runLoad(load(hub.url, validFile, options.durationSec), hubPid);
       expectAll(valid, 200, 'valid tokens');
       hubRuns.push(valid);
+      const verified = await runLoad(verifyApi(options.durationSec), hubPid);
+      expectAll(verified, 200, 'verify API');
+      verifyApiRuns.push(verified);
       bareRejectRuns.push(await runLoad(load(bare.url, unknownFile, options.durationSec), bare.pid));
       const rejected = await runLoad(load(rejectHub.url, unknownFile, options.durationSec), rejectPid);
       expectAll(rejected, 401, 'unknown tokens');
@@ -156,6 +180,7 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
     }
     const verify = summarise(hubRuns, bareRuns);
     const reject = summarise(rejectRuns, bareRejectRuns);
+    const verifyApiFigures = summarise(verifyApiRuns, hubRuns);
 
     // Latency below saturation: half of what the slower of the two managed, spread over the same 50 connections.
     const rate = Math.max(options.connections, Math.round(Math.min(verify.bareRps, verify.rps) / 2));
@@ -166,6 +191,7 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
     verify.atHalfLoad = atHalfLoad(rate, hubHalf, bareHalf);
     return {
       verify,
+      verifyApi: verifyApiFigures,
       reject: { ...reject, vsValid: round(reject.rps / verify.rps, 3) },
       seed: { tokens: options.tokens, method: 'store layer (src/hub/stores), no HTTP', ms: Math.round(seeded.seedMs) },
     };

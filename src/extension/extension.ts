@@ -21,7 +21,10 @@ import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
 import { CANCEL_INDEX_COMMAND, TokenUsages } from './services/tokenUsages';
+import { TokenActivityCache } from './services/tokenActivity';
+import { chooseToken } from './commands/pickers';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
+import { UsagePanels } from './views/usagePanel';
 
 /**
  * What activate() returns in the extension-host tests only (ExtensionMode.Test): a way to script prompts and to
@@ -34,6 +37,8 @@ export interface TokenHubApi {
   treeView: vscode.TreeView<TreeNode>;
   leakGuard: LeakGuard;
   usages: TokenUsages;
+  /** The Show Usage views: what each one shows now. */
+  usagePanels: UsagePanels;
   setPrompter(prompter: Prompter | undefined): void;
   /** Token secrets go through `storage` (a stand-in over secretStorage, such as one that refuses) until called with undefined. */
   useTokenSecretStorage(storage: vscode.SecretStorage | undefined): void;
@@ -106,6 +111,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   // Where each token lives: built in the background once activation is over (started at the end of activate()).
   const usages = new TokenUsages(tokenOwners, settings, logger);
   tree.attachUsages(usages);
+  const activity = new TokenActivityCache(connections, lists);
+  const usagePanels = new UsagePanels(activity);
+  tree.attachActivity(activity);
+  context.subscriptions.push(activity, usagePanels);
   leakGuard.useIdentities((secret) => tokenOwners.identify(secret), tokenOwners.onDidForget);
   Object.assign(services, { usages, owners: tokenOwners, leakGuard });
   context.subscriptions.push(
@@ -153,6 +162,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
   });
   command('tokenHub.showLog', () => logger.show());
+  command('tokenHub.showUsage', async (arg) => {
+    const target = await chooseToken(services, arg, { title: vscode.l10n.t('Show the usage of an access token') });
+    if (target) await usagePanels.show(target.connection, target.token);
+  });
   command(CANCEL_INDEX_COMMAND, () => usages.cancel());
   // tokenHub.scanWorkspace and the leak guard's quick fixes.
   for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id, handler);
@@ -215,6 +228,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     treeView,
     leakGuard,
     usages,
+    usagePanels,
     setPrompter: (prompter) => {
       prompts.current = prompter ?? realPrompter;
     },

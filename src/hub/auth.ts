@@ -3,11 +3,11 @@
 // nothing about the request rules). Invoke and the gateway check their access tokens in invoke.ts with the same
 // limiter, by the same rule: a valid credential always works; a failed one from a blocked address gets 429.
 import type { FastifyRequest } from 'fastify';
-import { ACCOUNT_KEY_PREFIX, isValidToken } from '../core/token';
+import { ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX, isValidToken } from '../core/token';
 import type { Digester } from './digest';
 import { HubError, errors } from './errors';
 import type { AuthFailureLimiter } from './rateLimit';
-import type { Store, WorkspaceRecord } from './store';
+import type { AuditContext, AuthenticatedAccountKey, Store, WorkspaceRecord } from './store';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +16,8 @@ declare module 'fastify' {
     accountKeyId: string | null;
     /** The address failures are counted against: the peer, or X-Forwarded-For's behind a trusted proxy (app.ts). */
     readonly clientAddress: string;
+    /** The account key itself (id, mask, label): the actor of the audit trail. */
+    accountKey: AuthenticatedAccountKey | null;
   }
 }
 
@@ -41,6 +43,31 @@ export function accountKeyOf(request: FastifyRequest): string {
   return request.accountKeyId as string;
 }
 
+/** Who makes a change through an authenticated management request, for the audit trail. */
+export function auditContextOf(request: FastifyRequest): AuditContext {
+  const key = request.accountKey as AuthenticatedAccountKey;
+  return {
+    actor: { kind: 'account_key', accountKeyId: key.id, maskedKey: key.maskedKey, label: key.label },
+    clientAddress: clientAddress(request),
+    userAgent: request.headers['user-agent']?.slice(0, 256) ?? null,
+  };
+}
+
+/**
+ * The onRequest hook of POST /v1/verify: a service key (thsk_…) or 401. Any other credential is refused, and a
+ * service key is refused everywhere else (no other check accepts its prefix). A valid key is never refused by the
+ * failed-authentication limit.
+ */
+export function serviceKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
+  return async function authenticateService(request: FastifyRequest): Promise<void> {
+    const secret = bearer(request.headers.authorization);
+    const key = secret && isValidToken(secret, SERVICE_KEY_PREFIX) ? await store.authenticateServiceKey(digest(secret)) : null;
+    if (key) return;
+    // The account keys' rule: no credential is 401 and not counted; a failed one is counted (429 once blocked).
+    throw secret ? limiter.refuse(clientAddress(request)) : errors.unauthorized();
+  };
+}
+
 /** The onRequest hook of the account-key routes: sets request.workspace and request.accountKeyId, or throws. */
 export function accountKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
   function failed(request: FastifyRequest, counts: boolean): HubError {
@@ -55,5 +82,6 @@ export function accountKeyAuthenticator(store: Store, digest: Digester, limiter:
     if (!key || !workspace) throw failed(request, true);
     request.workspace = workspace;
     request.accountKeyId = key.id;
+    request.accountKey = key;
   };
 }

@@ -51,7 +51,7 @@ export function fastInvoke(decide: InvokeDecider, address: AddressResolver, log:
     if (closing() && req.httpVersionMajor !== 2) res.setHeader('Connection', 'close');
     let outcome: InvokeOutcome | Promise<InvokeOutcome>;
     try {
-      outcome = decide(address(req.socket.remoteAddress, headers['x-forwarded-for']), headers.authorization, endpoint);
+      outcome = decide(address(req.socket.remoteAddress, headers['x-forwarded-for']), headers.authorization, endpoint, headers['user-agent']);
     } catch (error) {
       fail(res, error);
       return true;

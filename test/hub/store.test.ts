@@ -105,7 +105,7 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
     it('account keys: authenticate by digest, list, revoke by id or digest', async () => {
       await store.createAccountKey(ws, 'ak_1', digestOf('key1'), 'thak_k1…', 10);
       await store.createAccountKey(ws, 'ak_2', digestOf('key2'), 'thak_k2…', 11);
-      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws });
+      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws, maskedKey: 'thak_k1…', label: null });
       assert.strictEqual(await store.authenticateAccountKey(digestOf('nope')), null);
       assert.deepStrictEqual((await store.listAccountKeys(ws)).map((k) => k.id), ['ak_1', 'ak_2']);
       assert.strictEqual(await store.revokeAccountKey('ak_1'), true);

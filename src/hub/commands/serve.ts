@@ -24,6 +24,8 @@ Options:
                                X-Forwarded-For entry that is not one of them (default: none; the header is ignored)
   --upstream-connect-timeout SECS  the gateway's limit for connecting to an upstream (default 10)
   --upstream-idle-timeout SECS     the gateway's limit for an upstream sending nothing (default 300)
+  --flush-seconds N            how often last use and usage counts are written to the database (default 60);
+                               an instance that is killed loses at most this long of them
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -45,6 +47,7 @@ export const serve: Command = {
       'trust-proxy': { type: 'string', multiple: true },
       'upstream-connect-timeout': { type: 'string' },
       'upstream-idle-timeout': { type: 'string' },
+      'flush-seconds': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -58,6 +61,7 @@ export const serve: Command = {
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
+    const flushSeconds = intOption('flush-seconds', values['flush-seconds'], 1, 3600);
     const host = values.host!;
     const trustProxy = (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()).filter(Boolean);
     for (const entry of trustProxy) {
@@ -88,6 +92,7 @@ export const serve: Command = {
         ...(connectSeconds !== undefined && { connectTimeoutMs: connectSeconds * 1000 }),
         ...(idleSeconds !== undefined && { idleTimeoutMs: idleSeconds * 1000 }),
       },
+      lastUsedWriteIntervalMs: flushSeconds === undefined ? undefined : flushSeconds * 1000,
     });
     let address: string;
     try {

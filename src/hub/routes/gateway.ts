@@ -93,7 +93,7 @@ export const gatewayRoutes: FastifyPluginAsyncTypebox<HubContext & { gateway: Ga
 
   async function forward(request: FastifyRequest<{ Params: { endpointId: string } }>, reply: FastifyReply) {
     const endpoint = request.params.endpointId;
-    const outcome = await context.decideInvoke(clientAddress(request), request.headers.authorization, endpoint);
+    const outcome = await context.decideInvoke(clientAddress(request), request.headers.authorization, endpoint, request.headers['user-agent']);
     if (outcome instanceof HubError) return refuse(request, reply, outcome);
     const upstream = await context.store.endpointUpstream(outcome.workspaceId, endpoint);
     if (upstream === null) {

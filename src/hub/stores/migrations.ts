@@ -11,10 +11,24 @@ export interface Dialect {
   stringList: string;
   /** Byte-wise text ordering, so keyset pagination orders ids the same way everywhere. */
   binaryText: string;
+  /** An ever-growing integer primary key (the order of the audit trail across instances). */
+  serialKey: string;
 }
 
-export const SQLITE_DIALECT: Dialect = { int: 'INTEGER', bytes: 'BLOB', stringList: 'TEXT', binaryText: 'TEXT' };
-export const POSTGRES_DIALECT: Dialect = { int: 'BIGINT', bytes: 'BYTEA', stringList: 'TEXT[]', binaryText: 'TEXT COLLATE "C"' };
+export const SQLITE_DIALECT: Dialect = {
+  int: 'INTEGER',
+  bytes: 'BLOB',
+  stringList: 'TEXT',
+  binaryText: 'TEXT',
+  serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+};
+export const POSTGRES_DIALECT: Dialect = {
+  int: 'BIGINT',
+  bytes: 'BYTEA',
+  stringList: 'TEXT[]',
+  binaryText: 'TEXT COLLATE "C"',
+  serialKey: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+};
 
 export interface Migration {
   version: number;
@@ -87,6 +101,50 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     description: "endpoints' upstream URLs, set by the operator, for the gateway",
     statements: () => [`ALTER TABLE endpoints ADD COLUMN upstream TEXT`],
+  },
+  {
+    version: 4,
+    description: 'service keys, usage counts per token, day and endpoint, the last client of a token, the audit trail, account key labels',
+    statements: (d) => [
+      `CREATE TABLE service_keys (
+        id TEXT PRIMARY KEY,
+        digest ${d.bytes} NOT NULL UNIQUE,
+        masked_key TEXT NOT NULL,
+        created_at ${d.int} NOT NULL
+      )`,
+      // day: whole UTC days since the epoch. No foreign key: counts of a deleted token age out with the rest (90 days).
+      `CREATE TABLE token_usage (
+        token_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        accepted ${d.int} NOT NULL,
+        refused ${d.int} NOT NULL,
+        PRIMARY KEY (token_id, day, endpoint_id)
+      )`,
+      `CREATE INDEX token_usage_day ON token_usage (day)`,
+      `ALTER TABLE tokens ADD COLUMN last_client_at ${d.int}`,
+      `ALTER TABLE tokens ADD COLUMN last_client_address TEXT`,
+      `ALTER TABLE tokens ADD COLUMN last_user_agent TEXT`,
+      `ALTER TABLE account_keys ADD COLUMN label TEXT`,
+      `CREATE TABLE audit_events (
+        seq ${d.serialKey},
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        at ${d.int} NOT NULL,
+        action TEXT NOT NULL,
+        token_id TEXT,
+        token_name TEXT,
+        endpoint_id TEXT,
+        subject_key_id TEXT,
+        subject_masked_key TEXT,
+        actor_key_id TEXT,
+        actor_masked_key TEXT,
+        actor_label TEXT,
+        client_address TEXT,
+        user_agent TEXT
+      )`,
+      `CREATE INDEX audit_events_workspace ON audit_events (workspace_id, seq DESC)`,
+      `CREATE INDEX audit_events_token ON audit_events (workspace_id, token_id, seq DESC)`,
+    ],
   },
 ];
 

@@ -7,7 +7,15 @@ import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import {
   DEFAULT_POLICY,
+  type AccountKeyExtras,
   type AccountKeyRecord,
+  type AuditContext,
+  type AuditQuery,
+  type AuditRecord,
+  type AuthenticatedAccountKey,
+  type LastClient,
+  type TokenUsageRecord,
+  type UsageCount,
   type CreateResult,
   type IdempotencyClaim,
   type IdempotencyRecord,
@@ -22,6 +30,7 @@ import {
 } from '../store';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
 import { listParams, named } from './params';
+import { INSERT_AUDIT, RAISE_LAST_CLIENT, auditFrom, auditParams, listAuditSql, type AuditSubject } from './usageAudit';
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -94,6 +103,10 @@ function idempotencyFrom(row: Row): IdempotencyRecord {
     tokenId: row.token_id,
     createdAt: row.created_at,
   };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Thrown inside transaction() to roll back and return `value`. */
@@ -254,14 +267,24 @@ export class PostgresStore implements Store {
     return (await this.query('SELECT * FROM workspaces ORDER BY name')).map(workspaceFrom);
   }
 
-  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
-    const rows = await this.namedQuery(
-      `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)
-       ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
-       RETURNING (xmax = 0) AS inserted`,
-      { workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now },
-    );
-    return rows[0].inserted ? 'added' : 'updated';
+  /** Writes the event inside the transaction of the change it records. */
+  private async audit(client: pg.PoolClient, workspaceId: string, action: AuditRecord['action'], at: number, context: AuditContext, subject: AuditSubject) {
+    await client.query(named(INSERT_AUDIT, auditParams(workspaceId, action, at, context, subject)));
+  }
+
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number, audit?: AuditContext): Promise<'added' | 'updated'> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query(
+        named(
+          `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)
+           ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
+           RETURNING (xmax = 0) AS inserted`,
+          { workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now },
+        ),
+      );
+      if (audit) await this.audit(client, workspaceId, 'endpoint.changed', now, audit, { endpointId: endpoint.id });
+      return rows[0].inserted ? 'added' : 'updated';
+    });
   }
 
   async listEndpoints(workspaceId: string): Promise<Endpoint[]> {
@@ -282,11 +305,17 @@ export class PostgresStore implements Store {
     return rows.length > 0;
   }
 
-  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    await this.namedQuery(
-      'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
-      { id, workspaceId, digest, maskedKey, createdAt: now },
-    );
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra: AccountKeyExtras = {}) {
+    const { label = null, audit } = extra;
+    await this.transaction(async (client) => {
+      await client.query(
+        named(
+          'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at, label) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt, @label)',
+          { id, workspaceId, digest, maskedKey, createdAt: now, label },
+        ),
+      );
+      if (audit) await this.audit(client, workspaceId, 'account_key.created', now, audit, { subjectKey: { id, maskedKey } });
+    });
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -297,17 +326,46 @@ export class PostgresStore implements Store {
     return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id, maskedKey: row.masked_key, createdAt: row.created_at }));
   }
 
-  async revokeAccountKey(id: string): Promise<boolean> {
-    return (await this.query('DELETE FROM account_keys WHERE id = $1 RETURNING id', [id])).length > 0;
+  async revokeAccountKey(id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyWhere('id = $1', id, audit, now);
   }
 
-  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
-    return (await this.query('DELETE FROM account_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
+  async revokeAccountKeyByDigest(digest: Buffer, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyWhere('digest = $1', digest, audit, now);
   }
 
-  async authenticateAccountKey(digest: Buffer): Promise<{ id: string; workspaceId: string } | null> {
-    const rows = await this.query('SELECT id, workspace_id FROM account_keys WHERE digest = $1', [digest], 'account_key_by_digest');
-    return rows[0] ? { id: rows[0].id, workspaceId: rows[0].workspace_id } : null;
+  private async revokeAccountKeyWhere(where: string, value: unknown, audit: AuditContext | undefined, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query(`DELETE FROM account_keys WHERE ${where} RETURNING id, workspace_id, masked_key`, [value]);
+      if (!rows[0]) return false;
+      if (audit) {
+        const subjectKey = { id: rows[0].id as string, maskedKey: rows[0].masked_key as string };
+        await this.audit(client, rows[0].workspace_id, 'account_key.revoked', now, audit, { subjectKey });
+      }
+      return true;
+    });
+  }
+
+  async authenticateAccountKey(digest: Buffer): Promise<AuthenticatedAccountKey | null> {
+    const rows = await this.query(
+      'SELECT id, workspace_id, masked_key, label FROM account_keys WHERE digest = $1',
+      [digest],
+      'account_key_by_digest_labelled',
+    );
+    return rows[0] ? { id: rows[0].id, workspaceId: rows[0].workspace_id, maskedKey: rows[0].masked_key, label: rows[0].label ?? null } : null;
+  }
+
+  async createServiceKey(id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    await this.query('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4)', [id, digest, maskedKey, now]);
+  }
+
+  async authenticateServiceKey(digest: Buffer): Promise<{ id: string } | null> {
+    const rows = await this.query('SELECT id FROM service_keys WHERE digest = $1', [digest], 'service_key_by_digest');
+    return rows[0] ? { id: rows[0].id } : null;
+  }
+
+  async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
+    return (await this.query('DELETE FROM service_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
   }
 
   /**
@@ -335,7 +393,7 @@ export class PostgresStore implements Store {
     return existing;
   }
 
-  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now(), audit?: AuditContext): Promise<CreateResult> {
     const outcome = await this.transaction(async (client): Promise<CreateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, token.workspaceId, claim, token.id, now))) {
         throw new Rollback('claimed_elsewhere');
@@ -351,6 +409,7 @@ export class PostgresStore implements Store {
       if (!inserted.rows[0]) {
         throw new Rollback({ kind: 'name_taken' });
       }
+      if (audit) await this.audit(client, token.workspaceId, 'token.created', now, audit, { tokenId: token.id, tokenName: token.name });
       return { kind: 'created', token: tokenFrom(inserted.rows[0]) };
     });
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(token.workspaceId, claim!) };
@@ -372,8 +431,14 @@ export class PostgresStore implements Store {
     return (await this.namedQuery(sql, listParams(workspaceId, query))).map(tokenFrom);
   }
 
-  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
+  async deleteToken(workspaceId: string, id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    if (!audit) return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
+    return this.transaction(async (client) => {
+      const { rows } = await client.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING name', [workspaceId, id]);
+      if (!rows[0]) return false;
+      await this.audit(client, workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: rows[0].name });
+      return true;
+    });
   }
 
   async rotateToken(
@@ -384,6 +449,7 @@ export class PostgresStore implements Store {
     previousExpiresAt: number | null,
     claim?: IdempotencyClaim,
     now = Date.now(),
+    audit?: AuditContext,
   ): Promise<RotateResult> {
     const outcome = await this.transaction(async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, workspaceId, claim, id, now))) {
@@ -400,7 +466,9 @@ export class PostgresStore implements Store {
       if (!updated.rows[0]) {
         throw new Rollback({ kind: 'not_found' });
       }
-      return { kind: 'rotated', token: tokenFrom(updated.rows[0]) };
+      const token = tokenFrom(updated.rows[0]);
+      if (audit) await this.audit(client, workspaceId, 'token.rotated', now, audit, { tokenId: id, tokenName: token.name });
+      return { kind: 'rotated', token };
     });
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
     return outcome;
@@ -486,6 +554,47 @@ export class PostgresStore implements Store {
        WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
       [entries.map((e) => e[0]), entries.map((e) => e[1])],
     );
+  }
+
+  async recordUsage(counts: readonly UsageCount[], clients: readonly LastClient[]): Promise<void> {
+    if (counts.length === 0 && clients.length === 0) return;
+    await this.transaction(async (client) => {
+      // One statement per batch: unnest turns the lists into rows, and the additive upsert adds to what other
+      // instances wrote. Rows in a stable order, so concurrent flushes lock them in the same order (no deadlock).
+      const sorted = [...counts].sort((a, b) => compareText(a.tokenId, b.tokenId) || a.day - b.day || compareText(a.endpointId, b.endpointId));
+      if (sorted.length > 0) {
+        await client.query(
+          `INSERT INTO token_usage (token_id, day, endpoint_id, accepted, refused)
+             SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (token_id, day, endpoint_id) DO UPDATE
+             SET accepted = token_usage.accepted + excluded.accepted, refused = token_usage.refused + excluded.refused`,
+          [sorted.map((c) => c.tokenId), sorted.map((c) => c.day), sorted.map((c) => c.endpointId), sorted.map((c) => c.accepted), sorted.map((c) => c.refused)],
+        );
+      }
+      const ordered = [...clients].sort((a, b) => compareText(a.tokenId, b.tokenId));
+      for (const last of ordered) await client.query(named(RAISE_LAST_CLIENT, { ...last }));
+    });
+  }
+
+  async getUsage(tokenId: string, fromDay: number): Promise<TokenUsageRecord> {
+    const rows = await this.query('SELECT token_id, day, endpoint_id, accepted, refused FROM token_usage WHERE token_id = $1 AND day >= $2', [tokenId, fromDay]);
+    const last = await this.query('SELECT last_client_at, last_client_address, last_user_agent FROM tokens WHERE id = $1', [tokenId]);
+    const row = last[0];
+    return {
+      counts: rows.map((r) => ({ tokenId: r.token_id, day: r.day, endpointId: r.endpoint_id, accepted: r.accepted, refused: r.refused })),
+      lastClient: row && row.last_client_at !== null ? { at: row.last_client_at, address: row.last_client_address, userAgent: row.last_user_agent ?? null } : null,
+    };
+  }
+
+  async pruneUsage(beforeDay: number): Promise<number> {
+    return (await this.query('DELETE FROM token_usage WHERE day < $1 RETURNING 1', [beforeDay])).length;
+  }
+
+  async listAudit(workspaceId: string, query: AuditQuery): Promise<AuditRecord[]> {
+    const params: Record<string, unknown> = { workspaceId, limit: query.limit };
+    if (query.beforeSeq !== undefined) params.beforeSeq = query.beforeSeq;
+    if (query.tokenId !== undefined) params.tokenId = query.tokenId;
+    return (await this.namedQuery(listAuditSql(query), params)).map(auditFrom);
   }
 
   async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {

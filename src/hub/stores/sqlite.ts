@@ -6,7 +6,15 @@ import path from 'path';
 import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import type {
+  AccountKeyExtras,
   AccountKeyRecord,
+  AuditContext,
+  AuditQuery,
+  AuditRecord,
+  AuthenticatedAccountKey,
+  LastClient,
+  TokenUsageRecord,
+  UsageCount,
   CreateResult,
   IdempotencyClaim,
   IdempotencyRecord,
@@ -22,6 +30,7 @@ import type {
 import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
 import { DEFAULT_POLICY } from '../store';
 import { listParams } from './params';
+import { INSERT_AUDIT, RAISE_LAST_CLIENT, UPSERT_USAGE, auditFrom, auditParams, listAuditSql } from './usageAudit';
 
 type Row = Record<string, unknown>;
 
@@ -199,14 +208,26 @@ export class SqliteStore implements Store {
       endpointUpstream: db.prepare('SELECT upstream FROM endpoints WHERE workspace_id = ? AND id = ?').pluck(),
       setEndpointUpstream: db.prepare('UPDATE endpoints SET upstream = ? WHERE workspace_id = ? AND id = ?'),
       insertAccountKey: db.prepare(
-        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
+        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at, label) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt, @label)',
       ),
+      accountKeyById: db.prepare('SELECT id, workspace_id, masked_key FROM account_keys WHERE id = ?'),
+      accountKeyRowByDigest: db.prepare('SELECT id, workspace_id, masked_key FROM account_keys WHERE digest = ?'),
+      insertAudit: db.prepare(INSERT_AUDIT),
+      insertServiceKey: db.prepare('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES (@id, @digest, @maskedKey, @createdAt)'),
+      serviceKeyByDigest: db.prepare('SELECT id FROM service_keys WHERE digest = ?'),
+      deleteServiceKeyByDigest: db.prepare('DELETE FROM service_keys WHERE digest = ?'),
+      upsertUsage: db.prepare(UPSERT_USAGE),
+      raiseLastClient: db.prepare(RAISE_LAST_CLIENT),
+      usage: db.prepare('SELECT token_id, day, endpoint_id, accepted, refused FROM token_usage WHERE token_id = ? AND day >= ?'),
+      lastClient: db.prepare('SELECT last_client_at, last_client_address, last_user_agent FROM tokens WHERE id = ?'),
+      pruneUsage: db.prepare('DELETE FROM token_usage WHERE day < ?'),
+      audit: new Map<string, Database.Statement>(),
       accountKeys: db.prepare(
         'SELECT id, workspace_id, masked_key, created_at FROM account_keys WHERE workspace_id = ? ORDER BY created_at, id',
       ),
       deleteAccountKey: db.prepare('DELETE FROM account_keys WHERE id = ?'),
       deleteAccountKeyByDigest: db.prepare('DELETE FROM account_keys WHERE digest = ?'),
-      accountKeyByDigest: db.prepare('SELECT id, workspace_id FROM account_keys WHERE digest = ?'),
+      accountKeyByDigest: db.prepare('SELECT id, workspace_id, masked_key, label FROM account_keys WHERE digest = ?'),
       insertToken: db.prepare(
         `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
          VALUES (@id, @workspaceId, @name, @maskedKey, @endpoints, @digest, @createdAt, @expiresAt)`,
@@ -285,10 +306,11 @@ export class SqliteStore implements Store {
     return guard(() => (this.s.workspaces.all() as Row[]).map(workspaceFrom));
   }
 
-  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number, audit?: AuditContext): Promise<'added' | 'updated'> {
     return guard(() =>
       this.db
         .transaction((): 'added' | 'updated' => {
+          if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'endpoint.changed', now, audit, { endpointId: endpoint.id }));
           if (this.s.endpointExists.get(workspaceId, endpoint.id)) {
             this.s.updateEndpoint.run({ workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description });
             return 'updated';
@@ -336,8 +358,14 @@ export class SqliteStore implements Store {
     setImmediate(this.endTurn);
   }
 
-  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    guard(() => this.s.insertAccountKey.run({ id, workspaceId, digest, maskedKey, createdAt: now }));
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra: AccountKeyExtras = {}) {
+    const { label = null, audit } = extra;
+    guard(() =>
+      this.db.transaction(() => {
+        this.s.insertAccountKey.run({ id, workspaceId, digest, maskedKey, createdAt: now, label });
+        if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'account_key.created', now, audit, { subjectKey: { id, maskedKey } }));
+      })(),
+    );
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -351,17 +379,49 @@ export class SqliteStore implements Store {
     );
   }
 
-  async revokeAccountKey(id: string): Promise<boolean> {
-    return guard(() => this.s.deleteAccountKey.run(id).changes > 0);
+  async revokeAccountKey(id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyRow(() => this.s.accountKeyById.get(id) as Row | undefined, audit, now);
   }
 
-  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
-    return guard(() => this.s.deleteAccountKeyByDigest.run(digest).changes > 0);
+  async revokeAccountKeyByDigest(digest: Buffer, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyRow(() => this.s.accountKeyRowByDigest.get(digest) as Row | undefined, audit, now);
   }
 
-  authenticateAccountKey(digest: Buffer): { id: string; workspaceId: string } | null {
+  private revokeAccountKeyRow(find: () => Row | undefined, audit: AuditContext | undefined, now: number): boolean {
+    return guard(() =>
+      this.db
+        .transaction(() => {
+          const row = find();
+          if (!row) return false;
+          this.s.deleteAccountKey.run(row.id);
+          if (audit) {
+            const subjectKey = { id: row.id as string, maskedKey: row.masked_key as string };
+            this.s.insertAudit.run(auditParams(row.workspace_id as string, 'account_key.revoked', now, audit, { subjectKey }));
+          }
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
+  authenticateAccountKey(digest: Buffer): AuthenticatedAccountKey | null {
     const row = guard(() => this.s.accountKeyByDigest.get(digest) as Row | undefined);
-    return row ? { id: row.id as string, workspaceId: row.workspace_id as string } : null;
+    return row
+      ? { id: row.id as string, workspaceId: row.workspace_id as string, maskedKey: row.masked_key as string, label: (row.label as string | null) ?? null }
+      : null;
+  }
+
+  async createServiceKey(id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    guard(() => this.s.insertServiceKey.run({ id, digest, maskedKey, createdAt: now }));
+  }
+
+  authenticateServiceKey(digest: Buffer): { id: string } | null {
+    const row = guard(() => this.s.serviceKeyByDigest.get(digest) as Row | undefined);
+    return row ? { id: row.id as string } : null;
+  }
+
+  async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
+    return guard(() => this.s.deleteServiceKeyByDigest.run(digest).changes > 0);
   }
 
   /** Returns the live claim of the key, deleting an expired one so that the key can be used again. */
@@ -373,7 +433,7 @@ export class SqliteStore implements Store {
     return null;
   }
 
-  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now(), audit?: AuditContext): Promise<CreateResult> {
     try {
       return guard(() =>
         this.db
@@ -391,6 +451,10 @@ export class SqliteStore implements Store {
               throw error;
             }
             if (claim) this.s.insertIdempotency.run(idempotencyParams(token.workspaceId, claim, token.id, now));
+            if (audit) {
+              const subject = { tokenId: token.id, tokenName: token.name };
+              this.s.insertAudit.run(auditParams(token.workspaceId, 'token.created', now, audit, subject));
+            }
             return { kind: 'created', token: tokenFrom(this.s.token.get(token.workspaceId, token.id) as Row) };
           })
           .immediate(),
@@ -416,8 +480,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    const deleted = guard(() => this.s.deleteToken.run(workspaceId, id).changes > 0);
+  async deleteToken(workspaceId: string, id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    const deleted = guard(() =>
+      this.db
+        .transaction(() => {
+          const row = audit ? (this.s.token.get(workspaceId, id) as Row | undefined) : undefined;
+          if (this.s.deleteToken.run(workspaceId, id).changes === 0) return false;
+          if (audit && row) {
+            this.s.insertAudit.run(auditParams(workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: row.name as string }));
+          }
+          return true;
+        })
+        .immediate(),
+    );
     this.authCache.clear();
     return deleted;
   }
@@ -430,6 +505,7 @@ export class SqliteStore implements Store {
     previousExpiresAt: number | null,
     claim?: IdempotencyClaim,
     now = Date.now(),
+    audit?: AuditContext,
   ): Promise<RotateResult> {
     return guard(() =>
       this.db
@@ -442,7 +518,9 @@ export class SqliteStore implements Store {
           const changed = this.s.rotateToken.run({ previousExpiresAt, digest, maskedKey, workspaceId, id }).changes;
           if (changed === 0) return { kind: 'not_found' };
           if (claim) this.s.insertIdempotency.run(idempotencyParams(workspaceId, claim, id, now));
-          return { kind: 'rotated', token: tokenFrom(this.s.token.get(workspaceId, id) as Row) };
+          const token = tokenFrom(this.s.token.get(workspaceId, id) as Row);
+          if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'token.rotated', now, audit, { tokenId: id, tokenName: token.name }));
+          return { kind: 'rotated', token };
         })
         .immediate(),
     );
@@ -485,6 +563,51 @@ export class SqliteStore implements Store {
         for (const [id, at] of entries) this.s.touch.run({ id, at });
       })(),
     );
+  }
+
+  async recordUsage(counts: readonly UsageCount[], clients: readonly LastClient[]): Promise<void> {
+    if (counts.length === 0 && clients.length === 0) return;
+    guard(() =>
+      this.db.transaction(() => {
+        for (const count of counts) this.s.upsertUsage.run({ ...count });
+        for (const client of clients) this.s.raiseLastClient.run({ ...client });
+      })(),
+    );
+  }
+
+  async getUsage(tokenId: string, fromDay: number): Promise<TokenUsageRecord> {
+    return guard(() => {
+      const counts = (this.s.usage.all(tokenId, fromDay) as Row[]).map((row) => ({
+        tokenId: row.token_id as string,
+        day: row.day as number,
+        endpointId: row.endpoint_id as string,
+        accepted: row.accepted as number,
+        refused: row.refused as number,
+      }));
+      const last = this.s.lastClient.get(tokenId) as Row | undefined;
+      const lastClient =
+        last && last.last_client_at !== null
+          ? { at: last.last_client_at as number, address: last.last_client_address as string, userAgent: (last.last_user_agent as string | null) ?? null }
+          : null;
+      return { counts, lastClient };
+    });
+  }
+
+  async pruneUsage(beforeDay: number): Promise<number> {
+    return guard(() => this.s.pruneUsage.run(beforeDay).changes);
+  }
+
+  async listAudit(workspaceId: string, query: AuditQuery): Promise<AuditRecord[]> {
+    return guard(() => {
+      const sql = listAuditSql(query);
+      let statement = this.s.audit.get(sql);
+      if (!statement) this.s.audit.set(sql, (statement = this.db.prepare(sql)));
+      const params: Record<string, unknown> = { workspaceId, limit: query.limit };
+      if (query.beforeSeq !== undefined) params.beforeSeq = query.beforeSeq;
+      if (query.tokenId !== undefined) params.tokenId = query.tokenId;
+      const rows = statement.all(params) as Row[];
+      return rows.map(auditFrom);
+    });
   }
 
   async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {
