@@ -156,6 +156,8 @@ export interface Store {
   findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null>;
   /** The token whose current or previous digest this is; the caller checks expiry and grace. The hot path. */
   authenticateToken(digest: Buffer): MaybePromise<TokenAuthRecord | null>;
+  /** The verified-token cache's figures (tokenCache.ts), when the store has one. */
+  tokenCacheStats?(): import('./tokenCache').TokenCacheStats | undefined;
   /** Raises last_used_at to the given values (never lowers it). */
   recordLastUsed(entries: ReadonlyArray<readonly [tokenId: string, at: number]>): Promise<void>;
 

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { buildHub, loggerOptions } from '../app';
 import { clockFromEnv } from '../clock';
 import { openStore } from '../openStore';
+import { DEFAULT_TOKEN_CACHE_SIZE } from '../tokenCache';
 import { DB_OPTION, UsageError, intOption, parse, type Command } from './common';
 
 const HELP = `Usage: tokenhub serve [options]
@@ -19,6 +20,8 @@ Options:
   --auth-failure-window SECS   length of that window in seconds (default 60)
   --lookup-burst N             token lookups (POST /v1/tokens/lookup) one account key may make at once (default 500)
   --lookups-per-second N       lookups per second per account key after that burst (default 5)
+  --token-cache-size N         verified tokens kept in memory, least recently used dropped first; 0 for none
+                               (default ${DEFAULT_TOKEN_CACHE_SIZE}); see docs/api.md on several instances
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -36,6 +39,7 @@ export const serve: Command = {
       'auth-failure-window': { type: 'string' },
       'lookup-burst': { type: 'string' },
       'lookups-per-second': { type: 'string' },
+      'token-cache-size': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -49,11 +53,13 @@ export const serve: Command = {
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
+    const tokenCacheSize = intOption('token-cache-size', values['token-cache-size'], 0, 10_000_000) ?? DEFAULT_TOKEN_CACHE_SIZE;
     const host = values.host!;
 
     const logger = pino(loggerOptions(level));
     const { store, choice } = await openStore(values.db, process.env, (error) =>
       logger.warn({ err: error.message }, 'database connection lost; it will be reopened on demand'),
+      tokenCacheSize,
     );
     const clock = clockFromEnv();
     if (clock.offsetMs !== 0) logger.warn({ offsetMs: clock.offsetMs }, 'TOKENHUB_TEST_CLOCK_OFFSET_MS is set: the clock is shifted (tests only)');
@@ -104,6 +110,9 @@ export const serve: Command = {
     process.on('SIGTERM', () => process.exit(1));
     process.on('SIGINT', () => process.exit(1));
     await hub.close();
+    // The cache's figures, for the bench's hit rate (no digest or token id in them).
+    const cache = store.tokenCacheStats?.();
+    if (cache) logger.info({ tokenCache: cache }, 'token cache');
     await store.close();
     logger.info('stopped');
     logger.flush?.();

@@ -1,6 +1,7 @@
 // The shared store: PostgreSQL through a pg Pool. Several hub processes on one database behave as one service:
-// every credential is looked up on every request (no positive cache), names are unique through a unique index,
-// idempotency claims through a primary key, both checked by the database under concurrency.
+// a serving hub keeps verified tokens in a bounded cache that every instance empties of a token before its delete or
+// rotation answers (pgInvalidation.ts); names are unique through a unique index, idempotency claims through a
+// primary key, both checked by the database under concurrency.
 // Connection failures become StoreUnavailableError (503); the pool reconnects by itself when the server is back.
 import pg from 'pg';
 import type { Endpoint, WorkspacePolicy } from '../../api/types';
@@ -20,7 +21,9 @@ import {
   type TokenRecord,
   type WorkspaceRecord,
 } from '../store';
+import { TokenCache, type TokenCacheStats } from '../tokenCache';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+import { PgInvalidation, REGISTRATION_LOCK, DB_NOW_MS } from './pgInvalidation';
 import { listParams, named } from './params';
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -113,6 +116,7 @@ const types = {
 /** One digest waiting in the next batch of token lookups (several requests with the same secret share it). */
 interface AuthLookup {
   digest: Buffer;
+  key: string;
   promise: Promise<TokenAuthRecord | null>;
   resolve(record: TokenAuthRecord | null): void;
   reject(error: unknown): void;
@@ -125,11 +129,20 @@ export interface PostgresStoreOptions {
   /** Called for errors of idle pool clients (the server went away); they are dropped and replaced. */
   onPoolError?: (error: Error) => void;
   max?: number;
+  /**
+   * Verified tokens kept in this process (0, the default: none). Only for a serving hub: it registers a lease that
+   * every delete and rotation on the database waits on (a command-line tool must not).
+   */
+  tokenCacheSize?: number;
 }
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly cache: TokenCache | undefined;
+  /** Started only in a serving hub (tokenCacheSize given); a store without it still waits for the others' acks. */
+  private readonly invalidation: PgInvalidation;
+  private readonly serving: boolean;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.pool = new pg.Pool({
@@ -143,6 +156,19 @@ export class PostgresStore implements Store {
     // The pool listens on idle clients only. A client checked out when PostgreSQL goes away (a restart, a
     // failover) emits 'error' too, and an unheard 'error' would end the process: its query fails (503) instead.
     this.pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+    this.serving = options.tokenCacheSize !== undefined;
+    if (this.serving && options.tokenCacheSize! > 0) this.cache = new TokenCache(options.tokenCacheSize!);
+    this.invalidation = new PgInvalidation({
+      connectionString,
+      types,
+      cache: this.cache,
+      query: (text, values) => this.query(text, values),
+      onError: options.onPoolError,
+    });
+  }
+
+  tokenCacheStats(): TokenCacheStats | undefined {
+    return this.cache?.stats();
   }
 
   private async query(text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
@@ -200,9 +226,12 @@ export class PostgresStore implements Store {
         ]);
       }
     });
+    // Listening starts once the tables it needs exist; lookups go to the database until it is established.
+    if (this.serving) await this.invalidation.start();
   }
 
   async close(): Promise<void> {
+    await this.invalidation.close();
     await this.pool.end();
   }
 
@@ -363,7 +392,41 @@ export class PostgresStore implements Store {
   }
 
   async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
+    return this.changeToken(
+      id,
+      async (client) => (await client.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).rowCount === 1,
+      (deleted) => deleted,
+    );
+  }
+
+  /**
+   * A delete or rotation, in a transaction under the registration lock (shared); when `changed` says it changed the
+   * token, it answers only once every instance with a live lease has dropped the token from its cache (or lost its
+   * lease): pgInvalidation.ts.
+   */
+  private async changeToken<T>(id: string, change: (client: pg.PoolClient) => Promise<T>, changed: (result: T) => boolean): Promise<T> {
+    let expected: ReturnType<PgInvalidation['expect']> | undefined;
+    let outcome: T;
+    try {
+      outcome = await this.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REGISTRATION_LOCK]);
+        const result = await change(client);
+        if (!changed(result)) return result;
+        const { rows } = await client.query(
+          `SELECT txid_current()::text AS txid, ARRAY(SELECT id FROM hub_instances WHERE lease_until > ${DB_NOW_MS}) AS live`,
+        );
+        // Acks may come back as soon as the commit is out: expect them before it.
+        expected = this.invalidation.expect(rows[0].txid, rows[0].live);
+        return result;
+      });
+    } catch (error) {
+      expected?.cancel();
+      throw error;
+    }
+    if (!expected) return outcome;
+    this.cache?.dropToken(id);
+    await expected.wait();
+    return outcome;
   }
 
   async rotateToken(
@@ -375,7 +438,9 @@ export class PostgresStore implements Store {
     claim?: IdempotencyClaim,
     now = Date.now(),
   ): Promise<RotateResult> {
-    const outcome = await this.transaction(async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
+    const outcome = await this.changeToken(
+      id,
+      async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, workspaceId, claim, id, now))) {
         throw new Rollback('claimed_elsewhere');
       }
@@ -391,7 +456,9 @@ export class PostgresStore implements Store {
         throw new Rollback({ kind: 'not_found' });
       }
       return { kind: 'rotated', token: tokenFrom(updated.rows[0]) };
-    });
+      },
+      (result) => result !== 'claimed_elsewhere' && result.kind === 'rotated',
+    );
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
     return outcome;
   }
@@ -414,13 +481,23 @@ export class PostgresStore implements Store {
    */
   private authBatch: Map<string, AuthLookup> | undefined;
 
-  authenticateToken(digest: Buffer): Promise<TokenAuthRecord | null> {
+  authenticateToken(digest: Buffer): TokenAuthRecord | Promise<TokenAuthRecord | null> {
+    const key = digest.toString('latin1');
+    const cache = this.cache;
+    if (cache !== undefined) {
+      if (this.invalidation.trusted()) {
+        const hit = cache.get(key);
+        if (hit !== undefined) return hit;
+      } else {
+        if (cache.size > 0) cache.clear(); // not trusted: nothing in it may be served again
+        cache.misses++;
+      }
+    }
     let batch = this.authBatch;
     if (batch === undefined) {
       batch = this.authBatch = new Map();
       setImmediate(this.sendAuthBatch);
     }
-    const key = digest.toString('latin1');
     let lookup = batch.get(key);
     if (lookup === undefined) {
       let resolve!: (record: TokenAuthRecord | null) => void;
@@ -429,7 +506,7 @@ export class PostgresStore implements Store {
         resolve = yes;
         reject = no;
       });
-      lookup = { digest, promise, resolve, reject };
+      lookup = { digest, key, promise, resolve, reject };
       batch.set(key, lookup);
     }
     return lookup.promise;
@@ -438,6 +515,9 @@ export class PostgresStore implements Store {
   private readonly sendAuthBatch = (): void => {
     const lookups = [...this.authBatch!.values()];
     this.authBatch = undefined;
+    // A notification processed after this point may concern what these queries read: then nothing is cached.
+    const generation = this.invalidation.generation;
+    const cache = this.cache;
     for (let start = 0; start < lookups.length; start += AUTH_BATCH_MAX) {
       const part = lookups.length <= AUTH_BATCH_MAX ? lookups : lookups.slice(start, start + AUTH_BATCH_MAX);
       this.query(
@@ -459,6 +539,13 @@ export class PostgresStore implements Store {
               current: row.current,
               previousExpiresAt: row.prev_expires_at ?? null,
             };
+          }
+          if (cache !== undefined && generation === this.invalidation.generation && this.invalidation.trusted()) {
+            // Hits only: an unknown digest is asked again next time (a token created elsewhere works at once).
+            part.forEach((lookup, i) => {
+              const record = found[i];
+              if (record !== null) cache.set(lookup.key, record);
+            });
           }
           part.forEach((lookup, i) => lookup.resolve(found[i]));
         },

@@ -22,6 +22,7 @@ import type {
 import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
 import { DEFAULT_POLICY } from '../store';
 import { listParams } from './params';
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheStats } from '../tokenCache';
 
 type Row = Record<string, unknown>;
 
@@ -98,11 +99,15 @@ const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at
 const LIST_SEARCH = 1;
 const LIST_AFTER = 2;
 const LIST_MASKED = 4;
+/**
+ * A search term the trigram index can serve (3 characters or more) is answered from it when it matches fewer names
+ * than this (the candidates are then read, filtered and sorted); a term matching more names is found sooner by
+ * walking the newest-first index, which stops after `limit` matches. Either way LIKE decides, so the answer is the same.
+ */
+const SEARCH_CANDIDATES_MAX = 2000;
 
 class NameTaken extends Error {}
 
-/** Bound of the validated authentication cache (entries; it is cleared when full). */
-const AUTH_CACHE_MAX = 50_000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -113,7 +118,7 @@ export class SqliteStore implements Store {
    * PRAGMA data_version (it changes whenever another connection, in any process, commits), and this
    * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
    */
-  private readonly authCache = new Map<string, TokenAuthRecord>();
+  private readonly authCache: TokenCache;
   private authCacheVersion = -1;
   /**
    * data_version is read once per turn of the event loop, before the first lookup of that turn; it is read again
@@ -127,7 +132,11 @@ export class SqliteStore implements Store {
   };
 
   /** Opens (creating it and its folder when missing) the database file. */
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: { tokenCacheSize?: number } = {},
+  ) {
+    this.authCache = new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = guard(() => new Database(file));
     guard(() => {
@@ -174,7 +183,20 @@ export class SqliteStore implements Store {
           (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
           ' ORDER BY created_at DESC, id DESC LIMIT @limit',
       );
+    // The same listing from the trigram index's candidates (t. columns: the index has a column "name" too).
+    const listFromIndex = (variant: number) =>
+      db.prepare(
+        `SELECT ${TOKEN_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} FROM tokens_name_fts f CROSS JOIN tokens t ON t.rowid = f.rowid
+         WHERE f.tokens_name_fts MATCH @match AND t.workspace_id = @workspaceId AND t.name LIKE @pattern ESCAPE '\\'` +
+          (variant & LIST_AFTER ? ' AND (t.created_at, t.id) < (@afterCreatedAt, @afterId)' : '') +
+          (variant & LIST_MASKED ? ' AND t.masked_key = @maskedKey' : '') +
+          ' ORDER BY t.created_at DESC, t.id DESC LIMIT @limit',
+      );
     return {
+      searchCandidates: db
+        .prepare(`SELECT count(*) FROM (SELECT 1 FROM tokens_name_fts WHERE tokens_name_fts MATCH ? LIMIT ${SEARCH_CANDIDATES_MAX})`)
+        .pluck(),
+      listFromIndex: Array.from({ length: (LIST_AFTER | LIST_MASKED) + 1 }, (_, variant) => listFromIndex(variant)),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
@@ -234,6 +256,10 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  tokenCacheStats(): TokenCacheStats {
+    return this.authCache.stats();
   }
 
   async getMeta(key: string): Promise<string | null> {
@@ -374,6 +400,14 @@ export class SqliteStore implements Store {
 
   async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
     return guard(() => {
+      if (query.search !== undefined && [...query.search].length >= 3) {
+        // An FTS5 string: the term as one phrase, its double quotes doubled; trigram phrases match substrings.
+        const match = `"${query.search.replace(/"/g, '""')}"`;
+        if ((this.s.searchCandidates.get(match) as number) < SEARCH_CANDIDATES_MAX) {
+          const statement = this.s.listFromIndex[(query.after ? LIST_AFTER : 0) | (query.maskedKey ? LIST_MASKED : 0)];
+          return (statement.all({ ...listParams(workspaceId, query), match }) as Row[]).map(tokenFrom);
+        }
+      }
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
       return (statement.all(listParams(workspaceId, query)) as Row[]).map(tokenFrom);
@@ -444,7 +478,6 @@ export class SqliteStore implements Store {
         current: row.current === 1,
         previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
       };
-      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
       this.authCache.set(key, record);
       return record;
     });
