@@ -71,6 +71,20 @@ function tokenFrom(row: Row): TokenRecord {
   };
 }
 
+/** A listing's row as an array (statement.raw(): no object per row), columns in TOKEN_COLUMNS' order. */
+function tokenFromValues(values: unknown[]): TokenRecord {
+  return {
+    id: values[0] as string,
+    workspaceId: values[1] as string,
+    name: values[2] as string,
+    maskedKey: values[3] as string,
+    endpoints: JSON.parse(values[4] as string) as string[],
+    createdAt: values[5] as number,
+    expiresAt: (values[6] as number | null) ?? null,
+    lastUsedAt: (values[7] as number | null) ?? null,
+  };
+}
+
 function idempotencyFrom(row: Row): IdempotencyRecord {
   return {
     workspaceId: row.workspace_id as string,
@@ -182,7 +196,8 @@ export class SqliteStore implements Store {
           (variant & LIST_SEARCH ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
           (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
           ' ORDER BY created_at DESC, id DESC LIMIT @limit',
-      );
+        )
+        .raw();
     // The same listing from the trigram index's candidates (t. columns: the index has a column "name" too).
     const listFromIndex = (variant: number) =>
       db.prepare(
@@ -191,7 +206,8 @@ export class SqliteStore implements Store {
           (variant & LIST_AFTER ? ' AND (t.created_at, t.id) < (@afterCreatedAt, @afterId)' : '') +
           (variant & LIST_MASKED ? ' AND t.masked_key = @maskedKey' : '') +
           ' ORDER BY t.created_at DESC, t.id DESC LIMIT @limit',
-      );
+        )
+        .raw();
     return {
       searchCandidates: db
         .prepare(`SELECT count(*) FROM (SELECT 1 FROM tokens_name_fts WHERE tokens_name_fts MATCH ? LIMIT ${SEARCH_CANDIDATES_MAX})`)
@@ -405,12 +421,12 @@ export class SqliteStore implements Store {
         const match = `"${query.search.replace(/"/g, '""')}"`;
         if ((this.s.searchCandidates.get(match) as number) < SEARCH_CANDIDATES_MAX) {
           const statement = this.s.listFromIndex[(query.after ? LIST_AFTER : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-          return (statement.all({ ...listParams(workspaceId, query), match }) as Row[]).map(tokenFrom);
+          return (statement.all({ ...listParams(workspaceId, query), match }) as unknown[][]).map(tokenFromValues);
         }
       }
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-      return (statement.all(listParams(workspaceId, query)) as Row[]).map(tokenFrom);
+      return (statement.all(listParams(workspaceId, query)) as unknown[][]).map(tokenFromValues);
     });
   }
 
