@@ -44,6 +44,8 @@ export interface Throughput {
     bareCpuUsPerRequest: number;
   };
   statuses: Record<string, number>;
+  /** The hub's verified-token cache over the whole section (from its shutdown log line). */
+  tokenCache?: { size: number; max: number; hits: number; misses: number; hitRate: number };
   rounds: Array<{ rps: number; bareRps: number; p99Ms: number; cpuUs: number; load: number }>;
   loadAverage: number[];
 }
@@ -158,6 +160,11 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
       cpuUsPerRequest: round(hubHalf.serverCpuUsPerRequest, 1),
       bareCpuUsPerRequest: round(bareHalf.serverCpuUsPerRequest, 1),
     };
+    await hub.stop();
+    await rejectHub.stop();
+    verify.tokenCache = hub.tokenCache();
+    // Unknown tokens are never cached: every one is a miss (the figure shows that nothing flatters it).
+    reject.tokenCache = rejectHub.tokenCache();
     return {
       verify,
       reject: { ...reject, vsValid: round(reject.rps / verify.rps, 3) },

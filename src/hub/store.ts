@@ -132,6 +132,8 @@ export interface Store {
 
   /** Inserts a token (and the idempotency claim, atomically). Names are unique per workspace among existing tokens. */
   createToken(token: NewToken, claim?: IdempotencyClaim, now?: number): Promise<CreateResult>;
+  /** Inserts many new tokens in one transaction (bulk loading: the bench's million); fails on any conflict. */
+  insertTokens(tokens: NewToken[]): Promise<void>;
   getToken(workspaceId: string, id: string): Promise<TokenRecord | null>;
   listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]>;
   /** Hard delete; true when the token existed. */

@@ -376,6 +376,27 @@ export class PostgresStore implements Store {
     return outcome;
   }
 
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    if (tokens.length === 0) return;
+    // One statement per batch: parallel arrays, the endpoints of each token as one JSON text.
+    await this.query(
+      `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+       SELECT id, ws, name, mask, ARRAY(SELECT jsonb_array_elements_text(eps::jsonb)), digest, created, expires
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::bigint[])
+           AS v(id, ws, name, mask, eps, digest, created, expires)`,
+      [
+        tokens.map((t) => t.id),
+        tokens.map((t) => t.workspaceId),
+        tokens.map((t) => t.name),
+        tokens.map((t) => t.maskedKey),
+        tokens.map((t) => JSON.stringify(t.endpoints)),
+        tokens.map((t) => t.digest),
+        tokens.map((t) => t.createdAt),
+        tokens.map((t) => t.expiresAt),
+      ],
+    );
+  }
+
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
     const rows = await this.query(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = $1 AND id = $2`, [workspaceId, id], 'token');
     return rows[0] ? tokenFrom(rows[0]) : null;

@@ -407,6 +407,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    guard(() =>
+      this.db
+        .transaction(() => {
+          for (const token of tokens) this.s.insertToken.run({ ...token, endpoints: JSON.stringify(token.endpoints) });
+        })
+        .immediate(),
+    );
+  }
+
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
     return guard(() => {
       const row = this.s.token.get(workspaceId, id) as Row | undefined;
