@@ -1,9 +1,9 @@
 // Filling a hub's database without HTTP: the store layer of src/hub (the same code the hub runs), in batches of
 // BATCH tokens per transaction (Store.insertTokens), so that a million tokens take about a minute, not hours. Every
 // token is real: a CSPRNG secret with its checksum, its SHA-256 digest stored (no pepper, as the benchmark hubs
-// run), 30 days to live, scoped to chat-completions. Names are `seed-NNNNNNN-zTT`: the tag zTT (00 to 99) makes
-// "z07" a 3-character term matching 1 % of the names, spread evenly over the table, and the number makes
-// "-NNNNNNN-" a term matching exactly one.
+// run), 30 days to live, scoped to chat-completions. Names are `seed-WWWWWW-NNNNNNN-zTT`: the tag zTT (00 to 99)
+// makes "z07" a 3-character term matching 1 % of the names, spread evenly over the table; the word W (6 letters a
+// to y, from the number) is a term matching one name or very few, as a distinctive part of a real name would.
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken, maskToken } from '../../src/core/token';
 import { digestSchemeFingerprint, makeDigester, newId } from '../../src/hub/digest';
 import type { NewToken, Store } from '../../src/hub/store';
@@ -16,7 +16,18 @@ const BATCH = 1000;
 
 /** The name of the i-th seeded token. */
 export function seedName(i: number): string {
-  return `seed-${String(i).padStart(7, '0')}-z${String(i % 100).padStart(2, '0')}`;
+  return `seed-${seedWord(i)}-${String(i).padStart(7, '0')}-z${String(i % 100).padStart(2, '0')}`;
+}
+
+/** Six letters (no z: "z07" stays the tag's) that look random and differ from one i to the next. */
+export function seedWord(i: number): string {
+  let x = Math.imul(i + 1, 0x9e3779b1) >>> 0;
+  let word = '';
+  for (let k = 0; k < 6; k++) {
+    x = Math.imul(x ^ (x >>> 15), 0x85ebca6b) >>> 0;
+    word += String.fromCharCode(97 + (x % 25));
+  }
+  return word;
 }
 const DAY_MS = 86_400_000;
 
