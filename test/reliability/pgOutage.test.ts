@@ -77,7 +77,7 @@ describe('reliability: PostgreSQL restarted under a busy hub', function () {
     await cluster.startServer();
     const up = Date.now();
     // Run until well after the first success following the restart.
-    for (let i = 0; i < 200 && !samples.some((s) => s.start > up && s.status >= 200 && s.status < 300); i++) await sleep(50);
+    for (let i = 0; i < 400 && !samples.some((s) => s.start > up && s.status >= 200 && s.status < 300); i++) await sleep(50);
     await sleep(2500);
     running = false;
     await Promise.all(workers);
@@ -96,7 +96,7 @@ describe('reliability: PostgreSQL restarted under a busy hub', function () {
     assert.ok(before.every((s) => s.status < 300), `failures before the outage: ${bad(before.filter((s) => s.status >= 300))}`);
     assert.ok(during.every((s) => s.status === 503), `successes while down: ${bad(during.filter((s) => s.status !== 503))}`);
     const firstSuccess = Math.min(...after.filter((s) => s.status < 300).map((s) => s.end));
-    assert.ok(firstSuccess - up < 5000, `healed ${firstSuccess - up} ms after PostgreSQL was back`);
+    assert.ok(firstSuccess - up < 15_000, `healed ${firstSuccess - up} ms after PostgreSQL was back`);
     const late = after.filter((s) => s.start > firstSuccess && s.status === 503);
     assert.deepStrictEqual(late.length, 0, `503 after the hub had healed: ${bad(late)}`);
 

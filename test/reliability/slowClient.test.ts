@@ -79,7 +79,8 @@ describe('reliability: clients that stop half-way through a request', function (
       const body = JSON.parse(res.body.toString('utf8'));
       assertErrorShape(body);
       assert.strictEqual(body.error.code, 'bad_request');
-      assert.ok(afterMs >= 900 && afterMs < 5000, `closed after ${afterMs} ms`);
+      // Not before the 1 s limit; the upper bound is only the guard's, as a loaded machine may answer late.
+      assert.ok(afterMs >= 900, `closed after ${afterMs} ms`);
     });
   }
 

@@ -3,7 +3,7 @@
 //   TOKENHUB_TEST_REPORT          where the JSON report goes (and `${…}.events.jsonl`, streamed while tests run)
 //   TOKENHUB_TEST_GREP            only tests whose full title matches (mocha's --grep)
 //   TOKENHUB_VSCODE_SUITE_FILES   comma-separated file names or parts of paths: only these test files
-//   TOKENHUB_TEST_TIMEOUT         mocha's timeout in ms (default 20000)
+//   TOKENHUB_TEST_TIMEOUT         mocha's timeout in ms (default 60000)
 import * as fs from 'fs';
 import * as path from 'path';
 import type MochaType from 'mocha';
@@ -150,7 +150,7 @@ export async function run(): Promise<void> {
     const mocha = new Mocha({
       ui: 'bdd',
       color: false,
-      timeout: Number(process.env[TIMEOUT_ENV] ?? 20_000),
+      timeout: Number(process.env[TIMEOUT_ENV] ?? 60_000),
       reporter: 'base', // counts only: the recorder below prints and records
     });
     const grep = process.env[GREP_ENV];

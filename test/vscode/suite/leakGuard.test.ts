@@ -133,7 +133,8 @@ describe('Leak guard', function () {
     try {
       await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), `const b = '${other}';\n`));
       await sleep(100);
-      assert.equal(diagnosticsOf(uri).length, 1, 'not yet: the scan waits for a pause in typing');
+      // Only when this turn came before the debounce could have run (a loaded machine can stall a test for longer).
+      if (changedAt > 0 && Date.now() - changedAt < 250) assert.equal(diagnosticsOf(uri).length, 1, 'not yet: the scan waits for a pause in typing');
       await waitFor(() => diagnosticsOf(uri).length, (n) => n === 2, 'the typed token to be reported');
     } finally {
       watching.forEach((subscription) => subscription.dispose());

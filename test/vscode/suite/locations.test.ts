@@ -13,7 +13,7 @@ import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
-import { sleep, waitFor as waitUntil } from './helpers/wait';
+import { waitFor as waitUntil } from './helpers/wait';
 
 /** helpers/wait's waitFor with this suite's longer limit: the usage index follows file events, which come late. */
 const waitFor = <T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string) => waitUntil(probe, ok, what, 10_000);
@@ -248,9 +248,7 @@ describe('Where each token lives', function () {
       assert.ok(!result || result.cancelled, 'the build stopped');
       const rebuilt = await api.usages.rebuild();
       assert.ok(rebuilt && !rebuilt.cancelled && rebuilt.files > 0);
-      await sleep(300);
-      const labels = await placeLabels(created.token.id);
-      assert.ok(labels.includes('locations/deploy/run.sh line 1'), 'the rebuild finds what the events found');
+      const labels = await waitFor(() => placeLabels(created.token.id), (found) => found.includes('locations/deploy/run.sh line 1'), 'the rebuild to find what the events found');
       assert.ok(!labels.some((label) => label.includes('excluded')), `an excluded folder is not indexed: ${JSON.stringify(labels)}`);
     } finally {
       await settings.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);

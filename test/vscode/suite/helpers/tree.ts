@@ -24,6 +24,6 @@ export async function tokenNodes(api: TokenHubApi, connectionId: string): Promis
 }
 
 /** Until the condition holds (the polling of helpers/wait.ts, for a yes/no condition). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   await waitUntilValue(condition, (held) => held, 'a condition', timeoutMs);
 }
