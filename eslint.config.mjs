@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's recommended rules (type-unaware, for speed) over src and test.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint.layers.cjs';
 
 export default tseslint.config(
   {
@@ -18,6 +19,12 @@ export default tseslint.config(
       // `_`-prefixed names are unused on purpose (an interface's parameter, a destructured rest).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
+  },
+  {
+    // docs/architecture.md's "may import" table.
+    files: ['src/**/*.ts'],
+    plugins: { layers: layers.layersPlugin },
+    rules: { 'layers/may-import': 'error' },
   },
   {
     // Plain Node scripts (esbuild.js) are CommonJS.

@@ -12,27 +12,47 @@ import {
   TokenPage,
   TokenWithSecret,
   Workspace,
-} from './types';
+} from '../contract/types';
 
-export type HubErrorKind = 'http' | 'network' | 'timeout';
+export type HubRequestErrorKind = 'http' | 'network' | 'timeout';
 
 /** Every failure of a hub call, with a sentence a person can act on in `message`. Never carries a secret. */
-export class HubError extends Error {
-  constructor(
-    message: string,
-    readonly kind: HubErrorKind,
-    readonly hubUrl: string,
-    readonly status?: number,
-    readonly code?: string,
-    readonly field?: string,
-    /** For `idempotency_replayed`: the token the lost response created. */
-    readonly tokenId?: string,
-    /** The low-level reason (ECONNREFUSED, a status line), for the log. */
-    readonly detail?: string,
-    readonly retryAfterSeconds?: number,
-  ) {
+/** What a request to the hub failed with, as the client sees it: one sentence for the person, the rest for code. */
+export interface HubRequestErrorDetails {
+  kind: HubRequestErrorKind;
+  hubUrl: string;
+  status?: number;
+  code?: string;
+  field?: string;
+  /** For `idempotency_replayed`: the token the lost response created. */
+  tokenId?: string;
+  /** The low-level reason (ECONNREFUSED, a status line), for the log. */
+  detail?: string;
+  retryAfterSeconds?: number;
+}
+
+/** A request to the hub that failed (network, timeout or an HTTP error answer); the hub's own errors are src/hub/errors.ts. */
+export class HubRequestError extends Error {
+  readonly kind: HubRequestErrorKind;
+  readonly hubUrl: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly field?: string;
+  readonly tokenId?: string;
+  readonly detail?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, details: HubRequestErrorDetails) {
     super(message);
-    this.name = 'HubError';
+    this.name = 'HubRequestError';
+    this.kind = details.kind;
+    this.hubUrl = details.hubUrl;
+    this.status = details.status;
+    this.code = details.code;
+    this.field = details.field;
+    this.tokenId = details.tokenId;
+    this.detail = details.detail;
+    this.retryAfterSeconds = details.retryAfterSeconds;
   }
 
   get isUnauthorized(): boolean {
@@ -154,7 +174,7 @@ export class HubClient {
     try {
       return await this.request<Token>({ method: 'POST', url: LOOKUP_URL, data: { secret } });
     } catch (error) {
-      if (error instanceof HubError && error.status === 404) return undefined;
+      if (error instanceof HubRequestError && error.status === 404) return undefined;
       throw error;
     }
   }
@@ -189,7 +209,7 @@ export class HubClient {
       try {
         return await this.request<T>(withKey);
       } catch (error) {
-        const retryable = error instanceof HubError && error.kind !== 'http';
+        const retryable = error instanceof HubRequestError && error.kind !== 'http';
         if (!retryable || attempt >= this.retries) throw error;
       }
     }
@@ -206,36 +226,24 @@ export class HubClient {
     throw this.httpError(response);
   }
 
-  private networkError(error: unknown): HubError {
+  private networkError(error: unknown): HubRequestError {
     const axiosError = error as AxiosError;
     const code = axiosError?.code ?? '';
     if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
       const seconds = Math.round(this.timeoutMs / 1000);
-      return new HubError(
+      return new HubRequestError(
         `The hub at ${this.baseUrl} did not answer within ${seconds} seconds. Check your connection, then retry.`,
-        'timeout',
-        this.baseUrl,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        code,
+        { kind: 'timeout', hubUrl: this.baseUrl, detail: code },
       );
     }
     const reason = NETWORK_REASONS[code] ?? (code ? code.toLowerCase() : 'no answer');
-    return new HubError(
+    return new HubRequestError(
       `Cannot reach the hub at ${this.baseUrl} (${reason}). Check that it is running, then retry.`,
-      'network',
-      this.baseUrl,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      redactSecrets(`${code} ${axiosError?.message ?? String(error)}`),
+      { kind: 'network', hubUrl: this.baseUrl, detail: redactSecrets(`${code} ${axiosError?.message ?? String(error)}`) },
     );
   }
 
-  private httpError(response: AxiosResponse): HubError {
+  private httpError(response: AxiosResponse): HubRequestError {
     const body = response.data as Partial<ApiErrorBody> | undefined;
     const apiError = body && typeof body === 'object' ? body.error : undefined;
     const code = apiError?.code;
@@ -255,16 +263,15 @@ export class HubClient {
     } else {
       message = `The hub at ${this.baseUrl} answered ${response.status} unexpectedly. Check that the URL points at a Token Hub.`;
     }
-    return new HubError(
-      message,
-      'http',
-      this.baseUrl,
-      response.status,
+    return new HubRequestError(message, {
+      kind: 'http',
+      hubUrl: this.baseUrl,
+      status: response.status,
       code,
-      apiError?.field,
-      apiError?.tokenId,
-      `HTTP ${response.status} ${code ?? ''}`.trim(),
-      Number.isFinite(retryAfter) ? retryAfter : undefined,
-    );
+      field: apiError?.field,
+      tokenId: apiError?.tokenId,
+      detail: `HTTP ${response.status} ${code ?? ''}`.trim(),
+      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+    });
   }
 }

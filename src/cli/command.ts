@@ -1,4 +1,4 @@
-// What every CLI command is (the same shape as the hub's own subcommands, so src/hub/cli.ts can list them in its
+// What every CLI command is (the same shape as the hub's own subcommands, so src/bin/tokenhub.ts can list them in its
 // dispatcher table), argument parsing with one-sentence usage errors, and the wrapper that turns any failure into
 // one line on stderr and an exit code.
 import { parseArgs, type ParseArgsConfig } from 'util';

@@ -1,11 +1,11 @@
 // Writing a secret into a .env file from the terminal with the same safe editor as the extension:
 // src/core/env.ts decides the text (every other byte kept) and checks that dotenv reads it back exactly,
 // writeFileAtomically replaces the file. Messages name the file and the variable, never the value.
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomically } from '../core/atomicWrite';
 import { EnvEditError, setEnvVariable } from '../core/env';
+import { gitIgnored } from '../core/ignoredByGit';
 import { isInsideFolder, realTargetOf } from '../core/realTarget';
 import { ACCESS_TOKEN_PREFIX, generateToken } from '../core/token';
 import { validateEnvVariableName } from '../core/validation';
@@ -121,11 +121,10 @@ export function describeWrite(target: EnvTarget, result: { action: EnvWriteActio
 }
 
 /** A one-line warning when git would commit the file (false when git is absent or it is not a repository). */
-export function gitWouldCommit(file: string): Promise<boolean> {
+export async function gitWouldCommit(file: string): Promise<boolean> {
   const absolute = path.resolve(file);
-  return new Promise((resolve) => {
-    execFile('git', ['check-ignore', '-q', '--', path.basename(absolute)], { cwd: path.dirname(absolute), timeout: 5000 }, (error) => {
-      resolve(error !== null && (error as { code?: unknown }).code === 1);
-    });
-  });
+  const name = path.basename(absolute);
+  // Without git, or outside a repository, nothing is committed.
+  const ignored = await gitIgnored(path.dirname(absolute), [name], 5000);
+  return ignored !== undefined && !ignored.has(name);
 }

@@ -1,5 +1,5 @@
 // Exit codes scripts can rely on, and the mapping of every failure to one of them with one sentence for stderr.
-import { HubError } from '../api/client';
+import { HubRequestError } from '../api/client';
 import { EnvEditError } from '../core/env';
 import { redactSecrets } from '../core/redact';
 
@@ -46,7 +46,7 @@ export class UsageError extends CliError {
 
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof HubError) {
+  if (error instanceof HubRequestError) {
     if (error.status === 401) return EXIT.unauthorized;
     if (error.status === 404) return EXIT.notFound;
     if (error.status === 409 && error.code === 'name_taken') return EXIT.conflict;
@@ -58,7 +58,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 }
 
 export function messageOf(error: unknown): string {
-  if (error instanceof HubError && error.status === 401) {
+  if (error instanceof HubRequestError && error.status === 401) {
     const refused = error.message.replace(/ Sign in again\.$/, '');
     const fix = process.env.TOKENHUB_ACCOUNT_KEY ? 'Check TOKENHUB_ACCOUNT_KEY.' : 'Sign in again with "tokenhub login".';
     return `${refused} ${fix}`;

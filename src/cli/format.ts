@@ -1,5 +1,5 @@
 // Output for people: aligned tables and the same relative dates the extension shows (src/core/dates.ts).
-import type { Token } from '../api/types';
+import type { Token } from '../contract/types';
 import { describeSpan } from '../core/dates';
 
 /** Columns padded to their widest cell (counted in code points, so "…" is one), separated by two spaces. */

@@ -1,6 +1,6 @@
 // The hub as the CLI's commands see it: a client built from the credentials in use, and NAME|ID resolution.
-import { HubClient, HubError } from '../api/client';
-import type { Token } from '../api/types';
+import { HubClient, HubRequestError } from '../api/client';
+import type { Token } from '../contract/types';
 import { truncateForMessage } from '../core/validation';
 import { loadCredentials, type Credentials } from './credentials';
 import { CliError, EXIT } from './errors';
@@ -18,7 +18,7 @@ export async function resolveToken(client: HubClient, ref: string): Promise<Toke
     try {
       return await client.getToken(ref);
     } catch (error) {
-      if (error instanceof HubError && error.status === 404) {
+      if (error instanceof HubRequestError && error.status === 404) {
         throw new CliError(`There is no token with id ${ref} in this workspace.`, EXIT.notFound);
       }
       throw error;

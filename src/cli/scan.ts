@@ -1,15 +1,15 @@
 // tokenhub scan [PATH…]: the leak guard for the terminal and git hooks. Prints FILE:LINE:COLUMN and the masked key of
 // every Token Hub secret found (never the secret), exit code 1 when anything is found, 0 when clean, 2 on usage errors.
-import { execFile, spawn } from 'child_process';
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compileGitignores, GitignoreSource } from '../core/gitignore';
+import { ignoredAmong } from '../core/ignoredByGit';
+import { readScannable } from '../core/scanFile';
 import { exposedFindings } from '../core/scanner';
 import { maskToken } from '../core/token';
 import { command, parse } from './command';
 import { EXIT, UsageError } from './errors';
 
-const MAX_BYTES = 5 * 1024 * 1024;
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
 const HELP = `Usage: tokenhub scan [PATH…]
@@ -39,7 +39,7 @@ Exit codes:
   2  usage error (unknown option, a PATH that does not exist)
 `;
 
-export const scan = command('scan', 'look for Token Hub secrets in files (for a pre-commit hook)', HELP, async (argv) => {
+export const scan = command('scan', 'look for Token Hub secrets in files (a pre-commit check)', HELP, async (argv) => {
   const { positionals } = parse(argv, {}, { max: Number.MAX_SAFE_INTEGER });
   const cwd = process.cwd();
   let files: string[];
@@ -63,26 +63,20 @@ export const scan = command('scan', 'look for Token Hub secrets in files (for a 
   let unreadable = 0;
   // A FILE named on the command line that git ignores (an .env, where a secret belongs) is fine where it is: said, not
   // reported. (Without PATH, and in a FOLDER, ignored files are not even read.)
-  const ignoredGiven = positionals.length > 0 ? ((await gitIgnored(cwd, [...new Set(files)])) ?? new Set<string>()) : new Set<string>();
+  const ignoredGiven = positionals.length > 0 ? await ignoredAmong(cwd, [...new Set(files)]) : new Set<string>();
   const ignoredReported = new Map<string, number>();
   for (const file of [...new Set(files)]) {
-    let bytes: Buffer;
-    try {
-      const stat = await fs.promises.stat(file);
-      if (!stat.isFile() || stat.size > MAX_BYTES) continue;
-      bytes = await fs.promises.readFile(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && positionals.length === 0) continue; // deleted but still tracked
-      process.stderr.write(`tokenhub scan: cannot read ${file} (${code ?? 'error'}).\n`);
+    const read = await readScannable(file);
+    if (read.unreadable !== undefined) {
+      if (read.unreadable === 'ENOENT' && positionals.length === 0) continue; // deleted but still tracked
+      process.stderr.write(`tokenhub scan: cannot read ${file} (${read.unreadable}).\n`);
       unreadable++;
       continue;
     }
-    if (bytes.includes(0)) continue;
+    if (read.text === undefined) continue;
     scanned++;
-    if (!bytes.includes('thub_') && !bytes.includes('thak_')) continue;
-    let text = bytes.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (!read.mayHoldToken) continue;
+    const text = read.text;
     const findings = exposedFindings(text);
     if (findings.length === 0) continue;
     if (ignoredGiven.has(file)) {
@@ -124,13 +118,9 @@ function gitCandidates(cwd: string): Promise<string[] | undefined> {
 /** Every file under `dir` (relative to `cwd`), skipping .git, node_modules, symbolic links and ignored files. */
 async function walk(cwd: string, dir: string): Promise<string[]> {
   const files: string[] = [];
-  const gitignores: GitignoreSource[] = [];
   const visit = async (relative: string) => {
     const absolute = path.resolve(cwd, dir, relative);
     const entries = await fs.promises.readdir(absolute, { withFileTypes: true });
-    if (entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) {
-      gitignores.push({ dir: relative, text: await fs.promises.readFile(path.join(absolute, '.gitignore'), 'utf8') });
-    }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) await visit(child);
@@ -139,22 +129,6 @@ async function walk(cwd: string, dir: string): Promise<string[]> {
   };
   await visit('');
   const shown = (relative: string) => (dir === '.' ? relative : path.join(dir, relative));
-  const ignored = await gitIgnored(path.resolve(cwd, dir), files);
-  if (ignored) return files.filter((file) => !ignored.has(file)).map(shown);
-  const matcher = compileGitignores(gitignores);
-  return files.filter((file) => !matcher.isIgnored(file)).map(shown);
-}
-
-/** The subset git ignores (`git check-ignore --stdin`, tracked files never count); undefined without git. */
-function gitIgnored(root: string, relativePaths: string[]): Promise<Set<string> | undefined> {
-  if (relativePaths.length === 0) return Promise.resolve(new Set());
-  return new Promise((resolve) => {
-    const child = spawn('git', ['check-ignore', '--stdin', '-z'], { cwd: root, stdio: ['pipe', 'pipe', 'ignore'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', () => resolve(undefined));
-    child.stdin.on('error', () => undefined);
-    child.on('close', (code) => resolve(code === 0 || code === 1 ? new Set(Buffer.concat(chunks).toString('utf8').split('\0').filter(Boolean)) : undefined));
-    child.stdin.end(`${relativePaths.join('\0')}\0`);
-  });
+  const ignored = await ignoredAmong(path.resolve(cwd, dir), files);
+  return files.filter((file) => !ignored.has(file)).map(shown);
 }

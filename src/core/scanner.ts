@@ -2,7 +2,7 @@
 // A candidate is exactly 54 characters bounded by non-base62 characters, and is reported only when its CRC32
 // checksum is right, so random base62/base64 data essentially never yields a finding (a chance of about 1 in
 // 62^6 ≈ 5.7e10 per candidate-shaped run, and such runs are themselves rare because of the boundaries).
-import { ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, CHECKSUM_LENGTH, TOKEN_LENGTH, parseToken } from './token';
+import { ACCOUNT_KEY_PREFIX, RANDOM_PART_LENGTH, CHECKSUM_LENGTH, TOKEN_PREFIXES, isTokenAt } from './token';
 
 export type TokenKind = 'access' | 'account';
 
@@ -19,7 +19,10 @@ export interface TokenFinding {
 }
 
 // Precompiled once; `scanText` resets lastIndex before and after use.
-const CANDIDATE = /(?<![0-9A-Za-z])th(?:ub|ak)_[0-9A-Za-z]{49}(?![0-9A-Za-z])/g;
+const CANDIDATE = new RegExp(
+  `(?<![0-9A-Za-z])(?:${TOKEN_PREFIXES.join('|')})[0-9A-Za-z]{${RANDOM_PART_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z])`,
+  'g',
+);
 
 /** Every token with a valid checksum in the text, in order of position. */
 export function scanText(text: string): TokenFinding[] {
@@ -32,11 +35,9 @@ export function scanText(text: string): TokenFinding[] {
     let match: RegExpExecArray | null;
     while ((match = CANDIDATE.exec(text)) !== null) {
       const index = match.index;
-      // Cheap checksum test first (most candidates in real text are not tokens), then the one definition.
-      if (!checksumMatches(text, index)) continue;
+      // Most candidates in real text are not tokens: the checksum, computed in place, tells.
+      if (!isTokenAt(text, index)) continue;
       const token = match[0];
-      const parsed = parseToken(token);
-      if (!parsed) continue;
       for (let i = counted; i < index; i++) {
         const c = text.charCodeAt(i);
         if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
@@ -47,7 +48,7 @@ export function scanText(text: string): TokenFinding[] {
       counted = index;
       findings.push({
         token,
-        kind: parsed.prefix === ACCOUNT_KEY_PREFIX ? 'account' : 'access',
+        kind: token.startsWith(ACCOUNT_KEY_PREFIX) ? 'account' : 'access',
         index,
         line,
         column: index - lineStart,
@@ -58,33 +59,6 @@ export function scanText(text: string): TokenFinding[] {
     CANDIDATE.lastIndex = 0;
   }
   return findings;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-const BASE62_VALUE = (() => {
-  const values = new Int8Array(128).fill(-1);
-  for (let i = 0; i < BASE62_ALPHABET.length; i++) values[BASE62_ALPHABET.charCodeAt(i)] = i;
-  return values;
-})();
-
-/** CRC32 of the candidate's first 48 (ASCII) characters against its last 6 read as base62, without allocating. */
-function checksumMatches(text: string, start: number): boolean {
-  const bodyEnd = start + TOKEN_LENGTH - CHECKSUM_LENGTH;
-  let crc = -1;
-  for (let i = start; i < bodyEnd; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
-  crc = (crc ^ -1) >>> 0;
-  let stated = 0;
-  for (let i = bodyEnd; i < start + TOKEN_LENGTH; i++) stated = stated * 62 + BASE62_VALUE[text.charCodeAt(i)];
-  return stated === crc;
 }
 
 export interface ScanBenchmark {

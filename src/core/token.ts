@@ -1,5 +1,6 @@
 // The token format of the contract: PREFIX + 43 base62 characters (32 random bytes) + 6 base62 characters of CRC32.
-// Pure and dependency-free so the hub, the extension, the CLI and the leak scanner agree on one definition.
+// The one definition (prefixes, base62, CRC-32, the well-formed check): pure and dependency-free, so the hub's invoke
+// path, the extension, the CLI and the leak scanner all use it.
 import { randomBytes } from 'crypto';
 
 export const ACCESS_TOKEN_PREFIX = 'thub_';
@@ -9,25 +10,63 @@ export type TokenPrefix = typeof ACCESS_TOKEN_PREFIX | typeof ACCOUNT_KEY_PREFIX
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const RANDOM_PART_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
-export const TOKEN_LENGTH = 5 + RANDOM_PART_LENGTH + CHECKSUM_LENGTH;
+export const TOKEN_LENGTH = ACCESS_TOKEN_PREFIX.length + RANDOM_PART_LENGTH + CHECKSUM_LENGTH;
 
-/** The CRC-32 (IEEE) lookup table, shared with the hub's allocation-free checksum check (src/hub/fastToken.ts). */
+/** Both prefixes, for finding either kind of secret. */
+export const TOKEN_PREFIXES: readonly TokenPrefix[] = [ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX];
+
+/** The CRC-32 (IEEE) lookup table, as signed 32-bit values (the loops below keep the CRC in an int32). */
 export const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+  const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    table[n] = c;
   }
   return table;
 })();
 
-/** CRC-32 (IEEE, as zlib computes it) of an ASCII/UTF-8 string. */
+/** CRC-32 (IEEE, as zlib computes it) of a string's UTF-8 bytes. */
 export function crc32(text: string): number {
   const bytes = Buffer.from(text, 'utf8');
-  let crc = 0xffffffff;
+  let crc = -1;
   for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return (crc ^ -1) >>> 0;
+}
+
+/** Value of each base62 character by char code, -1 for any other character below 128. */
+const BASE62_VALUE = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) values[BASE62_ALPHABET.charCodeAt(i)] = i;
+  return values;
+})();
+
+const BODY_LENGTH = TOKEN_LENGTH - CHECKSUM_LENGTH;
+
+/**
+ * The definition of a well-formed secret: whether text[start, start + TOKEN_LENGTH) is `prefix` (either prefix when
+ * omitted), 43 base62 characters and the 6 base62 characters of the CRC-32 of what precedes them. Computed on char
+ * codes with plain numbers, no Buffer, BigInt or slice, because the invoke path refuses malformed credentials with it
+ * before any digest, and the scanner runs it on every candidate in a file.
+ */
+export function isTokenAt(text: string, start: number, prefix?: TokenPrefix): boolean {
+  if (start < 0 || start + TOKEN_LENGTH > text.length) return false;
+  if (prefix !== undefined ? !text.startsWith(prefix, start) : !TOKEN_PREFIXES.some((p) => text.startsWith(p, start))) return false;
+  const bodyEnd = start + BODY_LENGTH;
+  let crc = -1;
+  for (let i = start; i < bodyEnd; i++) {
+    const code = text.charCodeAt(i);
+    if (i >= start + ACCESS_TOKEN_PREFIX.length && (code > 127 || BASE62_VALUE[code] < 0)) return false;
+    crc = CRC_TABLE[(crc ^ code) & 0xff] ^ (crc >>> 8);
+  }
+  let rest = (crc ^ -1) >>> 0;
+  // The checksum is the CRC as 6 base62 digits, most significant first: compare from the last digit.
+  for (let i = start + TOKEN_LENGTH - 1; i >= bodyEnd; i--) {
+    const code = text.charCodeAt(i);
+    if (code > 127 || BASE62_VALUE[code] !== rest % 62) return false;
+    rest = Math.floor(rest / 62);
+  }
+  return rest === 0;
 }
 
 /** Fixed-width base62 of a non-negative integer, left-padded with '0'. */
@@ -53,8 +92,6 @@ export function generateToken(prefix: TokenPrefix): string {
   return body + checksumOf(body);
 }
 
-const SHAPE = /^(thub_|thak_)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
-
 export interface ParsedToken {
   prefix: TokenPrefix;
   random: string;
@@ -63,17 +100,17 @@ export interface ParsedToken {
 
 /** Parses a token of either prefix; null unless its shape and checksum are right. */
 export function parseToken(candidate: string): ParsedToken | null {
-  if (typeof candidate !== 'string' || candidate.length !== TOKEN_LENGTH) return null;
-  const match = SHAPE.exec(candidate);
-  if (!match) return null;
-  const [, prefix, random, checksum] = match;
-  if (checksumOf(prefix + random) !== checksum) return null;
-  return { prefix: prefix as TokenPrefix, random, checksum };
+  if (typeof candidate !== 'string' || candidate.length !== TOKEN_LENGTH || !isTokenAt(candidate, 0)) return null;
+  const prefixLength = ACCESS_TOKEN_PREFIX.length;
+  return {
+    prefix: candidate.slice(0, prefixLength) as TokenPrefix,
+    random: candidate.slice(prefixLength, BODY_LENGTH),
+    checksum: candidate.slice(BODY_LENGTH),
+  };
 }
 
 export function isValidToken(candidate: string, prefix?: TokenPrefix): boolean {
-  const parsed = parseToken(candidate);
-  return parsed !== null && (prefix === undefined || parsed.prefix === prefix);
+  return typeof candidate === 'string' && candidate.length === TOKEN_LENGTH && isTokenAt(candidate, 0, prefix);
 }
 
 /**
@@ -84,7 +121,7 @@ export function maskToken(token: string): string {
   const parsed = parseToken(token);
   if (parsed) return `${parsed.prefix}${parsed.random.slice(0, 4)}…${token.slice(-4)}`;
   // Never echo an unrecognised secret back: show only its prefix shape.
-  const prefix = token.startsWith(ACCESS_TOKEN_PREFIX) || token.startsWith(ACCOUNT_KEY_PREFIX) ? token.slice(0, 5) : '';
+  const prefix = TOKEN_PREFIXES.find((p) => token.startsWith(p)) ?? '';
   return `${prefix}…`;
 }
 

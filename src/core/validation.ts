@@ -1,6 +1,6 @@
 // The contract's field rules, phrased as sentences a person can act on. Used by the hub (authoritative)
 // and by the extension and CLI (to answer as the user types, before the hub is asked).
-import { API_LIMITS, WorkspacePolicy } from '../api/types';
+import { API_LIMITS, WorkspacePolicy } from '../contract/types';
 
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const DAY_MS = 86_400_000;

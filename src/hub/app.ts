@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import type http from 'http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { API_LIMITS } from '../api/types';
+import { API_LIMITS } from '../contract/types';
 import { accountKeyAuthenticator } from './auth';
 import { type Clock } from './clock';
 import type { HubContext } from './context';

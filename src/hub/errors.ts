@@ -1,5 +1,5 @@
 // Errors the hub answers with, always in the contract's shape: {"error": {"code", "message", "field"?, "tokenId"?}}.
-import type { ApiErrorBody, ErrorCode } from '../api/types';
+import type { ApiErrorBody, ErrorCode } from '../contract/types';
 
 export class HubError extends Error {
   constructor(

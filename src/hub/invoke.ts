@@ -2,12 +2,11 @@
 // fast path (fastInvoke.ts): the token record when the credential may call the endpoint, else the error to answer.
 // The hot path: no awaits on writes, no logging, one indexed lookup (none for a token seen since the database last
 // changed, on SQLite).
-import { ACCESS_TOKEN_PREFIX } from '../core/token';
+import { ACCESS_TOKEN_PREFIX, isValidToken } from '../core/token';
 import { bearer } from './auth';
 import type { Clock } from './clock';
 import type { Digester } from './digest';
 import { HubError, errors } from './errors';
-import { hasValidTokenShape } from './fastToken';
 import type { LastUsedTracker } from './lastUsed';
 import type { AuthFailureLimiter } from './rateLimit';
 import type { Store, TokenAuthRecord } from './store';
@@ -45,7 +44,7 @@ export function invokeDecider(store: Store, digest: Digester, now: Clock, limite
     if (wait > 0) return errors.rateLimited(wait);
     const secret = bearer(authorization);
     if (secret === undefined) return UNAUTHORIZED; // no credential at all: not counted
-    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) {
+    if (!isValidToken(secret, ACCESS_TOKEN_PREFIX)) {
       limiter.recordFailure(address);
       return UNAUTHORIZED;
     }

@@ -6,9 +6,9 @@ import path from 'path';
 import { digestSchemeFingerprint, makeDigester, type Digester } from './digest';
 import { StoreUnavailableError } from './errors';
 import type { Store } from './store';
-import { UsageError } from './usage';
+import { OperatorUsageError } from './operatorUsageError';
 
-export { UsageError };
+export { OperatorUsageError };
 
 export const DEFAULT_SQLITE_PATH = path.join('.tokenhub', 'hub.db');
 
@@ -21,7 +21,7 @@ export interface DatabaseChoice {
 
 export function resolveDatabase(db: string | undefined, env: NodeJS.ProcessEnv = process.env): DatabaseChoice {
   const value = db ?? env.DATABASE_URL ?? DEFAULT_SQLITE_PATH;
-  if (value.trim() === '') throw new UsageError('--db needs a value: a file path or a postgres:// URL.');
+  if (value.trim() === '') throw new OperatorUsageError('--db needs a value: a file path or a postgres:// URL.');
   if (/^postgres(ql)?:\/\//i.test(value)) {
     let display = value;
     try {
@@ -29,12 +29,12 @@ export function resolveDatabase(db: string | undefined, env: NodeJS.ProcessEnv =
       if (url.password) url.password = '***';
       display = url.toString();
     } catch {
-      throw new UsageError(`--db: "${value.replace(/:[^:@/]*@/, ':***@')}" is not a valid postgres:// URL.`);
+      throw new OperatorUsageError(`--db: "${value.replace(/:[^:@/]*@/, ':***@')}" is not a valid postgres:// URL.`);
     }
     return { kind: 'postgres', location: value, display };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new UsageError(`--db: unsupported database URL "${value.split('://')[0]}://…"; give a file path or a postgres:// URL.`);
+    throw new OperatorUsageError(`--db: unsupported database URL "${value.split('://')[0]}://…"; give a file path or a postgres:// URL.`);
   }
   return { kind: 'sqlite', location: value, display: path.resolve(value) };
 }

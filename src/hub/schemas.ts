@@ -3,7 +3,7 @@
 // TypeBox type provider types each handler's request from its route's schema). The field order of each object is
 // the order responses are serialized in.
 import { Type, type Static, type TSchema } from 'typebox';
-import { API_LIMITS } from '../api/types';
+import { API_LIMITS } from '../contract/types';
 
 /** `type: [T, "null"]`: the form the document and the serializer had before TypeBox (its Union is an anyOf). */
 function nullable<T extends TSchema>(schema: T, description: string) {

@@ -1,7 +1,7 @@
 // The one storage interface of the hub. Two implementations pass the same contract suite (test/hub/store.test.ts):
 // stores/sqlite.ts (embedded, the default) and stores/postgres.ts (for more than one hub instance).
 // Times are milliseconds since the epoch; digests are the 32-byte output of digest.ts. No secret ever reaches a Store.
-import type { Endpoint, WorkspacePolicy } from '../api/types';
+import type { Endpoint, WorkspacePolicy } from '../contract/types';
 
 export type MaybePromise<T> = T | Promise<T>;
 

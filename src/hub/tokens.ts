@@ -1,15 +1,14 @@
 // Token management: the rules of docs/api.md for listing, creating, rotating and deleting tokens, and the
 // Idempotency-Key protocol. HTTP-free: app.ts maps requests onto it and HubErrors onto responses.
 import { createHash } from 'crypto';
-import type { Token, TokenPage, TokenWithSecret } from '../api/types';
-import { API_LIMITS } from '../api/types';
+import type { Token, TokenPage, TokenWithSecret } from '../contract/types';
+import { API_LIMITS } from '../contract/types';
 import { isoTime } from '../core/dates';
-import { ACCESS_TOKEN_PREFIX, generateToken, maskToken } from '../core/token';
+import { ACCESS_TOKEN_PREFIX, generateToken, isValidToken, maskToken } from '../core/token';
 import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
 import type { Clock } from './clock';
 import { newId, type Digester } from './digest';
 import { errors } from './errors';
-import { hasValidTokenShape } from './fastToken';
 import type { LastUsedTracker } from './lastUsed';
 import type { ReplayCache } from './replayCache';
 import type { IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
@@ -23,7 +22,7 @@ const TOKEN_ID = /^tok_[0-9A-Za-z]{16}$/;
 /** Every character a token name may hold (validateTokenName), for searches. */
 const NAME_CHARACTERS = /^[a-z0-9-]*$/;
 /** Every mask a hub gives or gave (maskCandidates): anything else matches no token and is answered without a query. */
-const MASKED_KEY = /^thub_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$/;
+const MASKED_KEY = new RegExp(`^${ACCESS_TOKEN_PREFIX}[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$`);
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600_000;
 
 /** The sentence for an invalid_<field> error, using the shared validators where they apply. */
@@ -146,7 +145,7 @@ export class TokenService {
    */
   async lookup(workspace: WorkspaceRecord, secret: string): Promise<Token> {
     const notFound = () => errors.notFound('This workspace has no token with that secret.');
-    if (!hasValidTokenShape(secret, ACCESS_TOKEN_PREFIX)) throw notFound();
+    if (!isValidToken(secret, ACCESS_TOKEN_PREFIX)) throw notFound();
     const found = await this.store.findTokenByDigest(workspace.id, this.digest(secret));
     if (!found) throw notFound();
     if (!found.current && (found.previousExpiresAt === null || found.previousExpiresAt <= this.now())) throw notFound();

@@ -4,7 +4,7 @@
 // bytes whichever way a request took.
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import type { ServerResponse } from 'http';
-import { API_LIMITS } from '../api/types';
+import { API_LIMITS } from '../contract/types';
 import { HubError, StoreUnavailableError, errors } from './errors';
 import { fieldMessage } from './tokens';
 

@@ -4,8 +4,8 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { parse as dotenvParse } from 'dotenv';
-import { HubClient, HubError } from '../../src/api/client';
-import type { Token } from '../../src/api/types';
+import { HubClient, HubRequestError } from '../../src/api/client';
+import type { Token } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { freePort } from '../support/ports';
@@ -41,7 +41,7 @@ describe('tokenhub tokens', function () {
       await api.invoke(endpoint, secret);
       return 200;
     } catch (error) {
-      if (error instanceof HubError && error.status) return error.status;
+      if (error instanceof HubRequestError && error.status) return error.status;
       throw error;
     }
   }

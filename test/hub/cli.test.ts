@@ -5,7 +5,7 @@ import http from 'http';
 import net from 'net';
 import os from 'os';
 import path from 'path';
-import type { Token, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenWithSecret } from '../../src/contract/types';
 import { isValidToken } from '../../src/core/token';
 import { runHubCli, startHub } from '../support/hub';
 import { client, expectError } from './helpers';

@@ -5,7 +5,7 @@
 // same database whose clock runs 10 minutes ahead (TOKENHUB_TEST_CLOCK_OFFSET_MS, read once at start-up and
 // honoured only through that variable): no test waits for a real minute, and nothing is written behind the hub's back.
 import assert from 'assert';
-import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenPage, TokenWithSecret } from '../../src/contract/types';
 import { generateToken, isValidToken, maskCandidates, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';

@@ -3,7 +3,7 @@ import assert from 'assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import type { ApiErrorBody } from '../../src/api/types';
+import type { ApiErrorBody } from '../../src/contract/types';
 import { buildHub, type Hub, type HubOptions } from '../../src/hub/app';
 import { SqliteStore } from '../../src/hub/stores/sqlite';
 

@@ -2,8 +2,8 @@
 // per-account-key limit, that its 404s never count as failed authentications, that no secret it is sent reaches
 // the hub's output, and the HubClient calls for it (lookupToken, listTokens with maskedKey), over real HTTP.
 import assert from 'assert';
-import { HubClient, HubError } from '../../src/api/client';
-import type { Token, TokenWithSecret } from '../../src/api/types';
+import { HubClient, HubRequestError } from '../../src/api/client';
+import type { Token, TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, generateToken, maskCandidates } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';
@@ -109,10 +109,10 @@ describe('token lookups: limited per account key, never failed authentications',
       expectError(await lookup(hub, ws.accountKey, live.secret), 429, 'rate_limited');
     });
 
-    it('HubClient.lookupToken: a 429 is a HubError that says why and when to retry', async () => {
+    it('HubClient.lookupToken: a 429 is a HubRequestError that says why and when to retry', async () => {
       const api = new HubClient({ baseUrl: hub.url, accountKey: ws.accountKey });
       await assert.rejects(api.lookupToken(live.secret), (error: unknown) => {
-        assert.ok(error instanceof HubError);
+        assert.ok(error instanceof HubRequestError);
         assert.strictEqual(error.status, 429);
         assert.strictEqual(error.code, 'rate_limited');
         assert.ok(error.retryAfterSeconds !== undefined && error.retryAfterSeconds >= 1);
@@ -149,7 +149,7 @@ describe('token lookups: limited per account key, never failed authentications',
 
     it('lookupToken: a refused account key still throws', async () => {
       const api = new HubClient({ baseUrl: hub.url, accountKey: generateToken('thak_') });
-      await assert.rejects(api.lookupToken(generateToken(ACCESS_TOKEN_PREFIX)), (error: unknown) => error instanceof HubError && error.status === 401);
+      await assert.rejects(api.lookupToken(generateToken(ACCESS_TOKEN_PREFIX)), (error: unknown) => error instanceof HubRequestError && error.status === 401);
     });
 
     it('listTokens with maskedKey: the tokens with one of the secret’s masks, so it is sent only where it may belong', async () => {

@@ -7,7 +7,7 @@ import assert from 'assert';
 import fs from 'fs';
 import net from 'net';
 import path from 'path';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, generateToken } from '../../src/core/token';
 import type { Hub } from '../../src/hub/app';
 import { openApiDocument } from '../../src/hub/commands/openapi';

@@ -1,6 +1,6 @@
 // Two hub processes on one PostgreSQL database behave as one service; a database outage is a 503 and heals by itself.
 import assert from 'assert';
-import type { TokenPage, TokenWithSecret } from '../../src/api/types';
+import type { TokenPage, TokenWithSecret } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { call, client, expectError, sleep } from './helpers';

@@ -1,6 +1,6 @@
 // Failed authentications per client address: after the limit, 429 rate_limited with Retry-After until the window ends.
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError, sleep } from './helpers';

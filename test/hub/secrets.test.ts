@@ -6,7 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';

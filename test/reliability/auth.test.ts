@@ -8,7 +8,7 @@
 // this workspace's tokens, a revoked account key, a deleted token; and, for the limiter, failures of every kind
 // counting towards it and one address's failures never blocking another address (127.0.0.2 vs 127.0.0.3).
 import assert from 'assert';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, checksumOf, generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { call, client, expectError } from '../hub/helpers';

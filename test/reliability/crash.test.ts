@@ -8,7 +8,7 @@
 import assert from 'assert';
 import Database from 'better-sqlite3';
 import fs from 'fs';
-import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenPage, TokenWithSecret } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { call, client } from '../hub/helpers';

@@ -4,14 +4,14 @@
 // - at once, to the same hub process: the hub replays its first answer, so the client ends with exactly one token
 //   and a secret that works;
 // - later than 10 minutes, or to a process that never held the answer (a second hub on the same database with its
-//   clock 10 minutes ahead, TOKENHUB_TEST_CLOCK_OFFSET_MS): 409 idempotency_replayed, and the HubError carries the
+//   clock 10 minutes ahead, TOKENHUB_TEST_CLOCK_OFFSET_MS): 409 idempotency_replayed, and the HubRequestError carries the
 //   tokenId so the caller can find or delete the token whose secret it will never see.
 // (The hub side of Idempotency-Key is in test/hub/contract.ts; this is the client and the wire together.)
 import assert from 'assert';
 import fs from 'fs';
 import http from 'http';
-import { HubClient, HubError } from '../../src/api/client';
-import type { TokenPage } from '../../src/api/types';
+import { HubClient, HubRequestError } from '../../src/api/client';
+import type { TokenPage } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { client } from '../hub/helpers';
 import { startLossyProxy, type LossyProxy } from './support';
@@ -72,7 +72,7 @@ describe('reliability: a lost answer to create or rotate', function () {
     const error = await through()
       .createToken({ name: 'lost-late', endpoints: ['chat-completions'] }, { idempotencyKey: 'late-retry-1' })
       .then(() => assert.fail('the retry must not be answered with a new secret'), (e: unknown) => e);
-    assert.ok(error instanceof HubError, `expected a HubError, got ${String(error)}`);
+    assert.ok(error instanceof HubRequestError, `expected a HubRequestError, got ${String(error)}`);
     assert.strictEqual(error.status, 409);
     assert.strictEqual(error.code, 'idempotency_replayed');
     const tokens = await tokensNamed('lost-late');
@@ -90,7 +90,7 @@ describe('reliability: a lost answer to create or rotate', function () {
     proxy.dropResponses(/^POST \/v1\/tokens HTTP\/1\.1$/);
     // No retries here: the first attempt fails with the lost answer, as if the client process had died.
     await assert.rejects(new HubClient({ baseUrl: proxy.url, accountKey, retries: 0 }).createToken(body, { idempotencyKey: key }), (e: unknown) =>
-      e instanceof HubError && e.kind === 'network',
+      e instanceof HubRequestError && e.kind === 'network',
     );
     hub = await hub.restart({ env: { TOKENHUB_TEST_CLOCK_OFFSET_MS: TEN_MINUTES_AHEAD } });
     proxy.setUpstream(hub.port);
@@ -98,7 +98,7 @@ describe('reliability: a lost answer to create or rotate', function () {
       () => assert.fail('the retry must not create another token'),
       (e: unknown) => e,
     );
-    assert.ok(error instanceof HubError);
+    assert.ok(error instanceof HubRequestError);
     assert.strictEqual(error.code, 'idempotency_replayed');
     const tokens = await tokensNamed('lost-restart');
     assert.strictEqual(tokens.length, 1);

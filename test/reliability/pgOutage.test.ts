@@ -7,7 +7,7 @@
 //   gets a 503 again: 503 only while the database is really down;
 // - a create answered 503 during the outage left nothing behind.
 import assert from 'assert';
-import type { TokenPage, TokenWithSecret } from '../../src/api/types';
+import type { TokenPage, TokenWithSecret } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { call, client } from '../hub/helpers';

@@ -5,7 +5,7 @@
 // connections are killed (pg_terminate_backend) and come back, and a check that the caches are used again after.
 import assert from 'assert';
 import pg from 'pg';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { client } from '../hub/helpers';

@@ -26,7 +26,7 @@
 import Database from 'better-sqlite3';
 import http from 'http';
 import type { ChildProcess } from 'child_process';
-import type { Token, TokenPage, TokenWithSecret } from '../../src/api/types';
+import type { Token, TokenPage, TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { startPostgres } from '../support/postgres';

@@ -16,7 +16,7 @@
 // stopped early on a match could save (the difference between a hit and a miss is itself measured and reported).
 import assert from 'assert';
 import http from 'http';
-import type { TokenWithSecret } from '../../src/api/types';
+import type { TokenWithSecret } from '../../src/contract/types';
 import { ACCESS_TOKEN_PREFIX, checksumOf, generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { client } from '../hub/helpers';

@@ -341,6 +341,44 @@ const gitignoreCases: Case[] = [
     ],
   },
   {
+    // git compares bytes: `?` is one byte of the UTF-8 name, `[é]` a bracket of é's two bytes.
+    title: 'non-ASCII names are matched byte by byte, as git does',
+    sources: root('data-?.csv\nx[é]y\nz[é][é]w\np??q\nÜber*\n'),
+    expect: [
+      ['data-é.csv', false],
+      ['data-e.csv', true],
+      ['xéy', false],
+      ['zéw', true],
+      ['péq', true],
+      ['Über-alles', true],
+      ['über-alles', false],
+    ],
+  },
+  {
+    // As git 2.39 with core.ignoreCase: the text is folded to lower case, ranges and [:upper:] take either case, and a
+    // single upper-case letter in brackets matches nothing.
+    title: 'ignoreCase folds ASCII letters only, as git does',
+    sources: root('É*.txt\nabc[W-Y]\nq[X]\nr[[:upper:]]\n'),
+    ignoreCase: true,
+    expect: [
+      ['É1.txt', true],
+      ['é1.txt', false],
+      ['ABCx', true],
+      ['abcX', true],
+      ['QX', false],
+      ['rA', true],
+      ['ra', true],
+    ],
+  },
+  {
+    title: "a folder whose name holds a backslash is that folder, not a path of two",
+    sources: [{ dir: 'a\\b', text: '*.log\n' }],
+    expect: [
+      ['a\\b/x.log', true],
+      ['a/b/x.log', false],
+    ],
+  },
+  {
     title: 'a lone ! or / is no rule',
     sources: root('!\n/\n'),
     expect: [['x', false]],

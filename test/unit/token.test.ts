@@ -10,13 +10,13 @@ import {
   checksumOf,
   crc32,
   generateToken,
+  isTokenAt,
   isValidToken,
   maskCandidates,
   maskToken,
   parseToken,
   toBase62,
 } from '../../src/core/token';
-import { hasValidTokenShape } from '../../src/hub/fastToken';
 
 const prefixArb = fc.constantFrom(ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX);
 const base62Char = fc.constantFrom(...BASE62_ALPHABET.split(''));
@@ -172,15 +172,24 @@ describe('token format', () => {
   });
 });
 
-describe("the hub's fast token check", () => {
-  it('property: hasValidTokenShape agrees with isValidToken on tokens, mutated tokens and random strings', () => {
+/** The contract's definition, written the slow way (a regular expression and checksumOf's BigInt base62). */
+function contractValid(candidate: string, prefix?: string): boolean {
+  const match = /^(thub_|thak_)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/.exec(candidate);
+  return match !== null && (prefix === undefined || match[1] === prefix) && checksumOf(match[1] + match[2]) === match[3];
+}
+
+describe('the in-place token check (isTokenAt), used by the invoke path and the scanner', () => {
+  it('property: isValidToken and isTokenAt agree with the contract on tokens, mutated tokens and random strings', () => {
     const mutated = fc.tuple(tokenArb, fc.nat(TOKEN_LENGTH - 1), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })).map(
       ([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1),
     );
     const candidates = fc.oneof(tokenArb, mutated, fc.string({ maxLength: 60, unit: 'binary' }), prefixArb.map((p) => p + 'x'.repeat(49)));
+    const around = fc.string({ maxLength: 8, unit: 'binary' });
     fc.assert(
-      fc.property(candidates, prefixArb, (candidate, prefix) => {
-        assert.strictEqual(hasValidTokenShape(candidate, prefix), isValidToken(candidate, prefix), candidate);
+      fc.property(candidates, fc.option(prefixArb, { nil: undefined }), around, around, (candidate, prefix, before, after) => {
+        const expected = contractValid(candidate, prefix);
+        assert.strictEqual(isValidToken(candidate, prefix), expected, candidate);
+        assert.strictEqual(isTokenAt(before + candidate + after, before.length, prefix), expected && candidate.length === TOKEN_LENGTH, candidate);
       }),
       { numRuns: 20_000 },
     );

@@ -2,7 +2,6 @@
 import { HubClient } from '../../api/client';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken, maskToken } from '../../core/token';
 import { command, parse } from '../command';
-import { CLI_COMMANDS } from '../index';
 import { DEFAULT_HUB_URL, checkHubUrl, credentialsFile, forgetCredentials, saveCredentials } from '../credentials';
 import { CliError, EXIT, EXIT_CODES_HELP, UsageError } from '../errors';
 import { printJson } from '../format';
@@ -28,7 +27,7 @@ Environment:
 
 ${EXIT_CODES_HELP}`;
 
-export const login = command('login', CLI_COMMANDS.login.summary, LOGIN_HELP, async (argv) => {
+export const login = command('login', 'sign in to a hub with an account key and remember it', LOGIN_HELP, async (argv) => {
   const { values } = parse(argv, { url: { type: 'string' }, 'key-stdin': { type: 'boolean' } });
   const interactive = stdinIsTerminal();
   if (!values['key-stdin'] && !interactive) {
@@ -72,7 +71,7 @@ hub; revoke it there to make it unusable.
 
 ${EXIT_CODES_HELP}`;
 
-export const logout = command('logout', CLI_COMMANDS.logout.summary, LOGOUT_HELP, async (argv) => {
+export const logout = command('logout', 'forget the stored credentials', LOGOUT_HELP, async (argv) => {
   parse(argv, {});
   const forgotten = await forgetCredentials();
   process.stdout.write(
@@ -94,7 +93,7 @@ Options:
 
 ${EXIT_CODES_HELP}`;
 
-export const whoami = command('whoami', CLI_COMMANDS.whoami.summary, WHOAMI_HELP, async (argv) => {
+export const whoami = command('whoami', 'show the workspace, hub and credentials in use', WHOAMI_HELP, async (argv) => {
   const { values } = parse(argv, { json: { type: 'boolean' } });
   const { client, credentials } = await connect();
   const workspace = await client.getWorkspace();

@@ -1,6 +1,5 @@
 // tokenhub env set NAME [--file .env] [--replace]: the extension's safe .env editor from the terminal.
 import { command, group, parse } from '../command';
-import { CLI_COMMANDS } from '../index';
 import { checkVariableName, describeWrite, gitWouldCommit, writeEnvVariable } from '../envFile';
 import { EXIT_CODES_HELP, UsageError } from '../errors';
 import { askHidden, readAllStdin, stdinIsTerminal, withoutFinalNewline } from '../prompt';
@@ -34,4 +33,4 @@ const set = command('env set', 'set a variable in a .env file, the value read fr
   }
 });
 
-export const env = group('env', CLI_COMMANDS.env.summary, { set });
+export const env = group('env', 'set a variable in a .env file safely', { set });

@@ -1,12 +1,11 @@
 // tokenhub tokens list | create | delete | rotate
 import { randomUUID } from 'crypto';
-import { HubClient, HubError } from '../../api/client';
-import type { Token, TokenWithSecret } from '../../api/types';
-import { API_LIMITS } from '../../api/types';
+import { HubClient, HubRequestError } from '../../api/client';
+import type { Token, TokenWithSecret } from '../../contract/types';
+import { API_LIMITS } from '../../contract/types';
 import { daysFromNow, describeExpiry, describeSpan } from '../../core/dates';
 import { calendarDateProblem, parseIsoDate, validateEndpointIds, validateExpiry, validateTokenName } from '../../core/validation';
 import { command, group, parse, required } from '../command';
-import { CLI_COMMANDS } from '../index';
 import { describeWrite, gitWouldCommit, precheckEnvTarget, writeEnvVariable, type EnvTarget } from '../envFile';
 import { CliError, EXIT_CODES_HELP, UsageError, messageOf } from '../errors';
 import { printJson, tokenTable } from '../format';
@@ -150,7 +149,7 @@ async function mutation(call: () => Promise<TokenWithSecret>): Promise<TokenWith
   try {
     return await call();
   } catch (error) {
-    if (error instanceof HubError && error.code === 'idempotency_replayed') {
+    if (error instanceof HubRequestError && error.code === 'idempotency_replayed') {
       const id = error.tokenId ? ` ${error.tokenId}` : '';
       throw new CliError(`The hub made the change but its answer, with the secret, was lost on the way; rotate or delete token${id} and try again.`);
     }
@@ -261,4 +260,4 @@ const rotate = command('tokens rotate', 'give a token a new secret, printed once
   await deliver('Rotated', rotated, target, envWrite, values.json === true);
 });
 
-export const tokens = group('tokens', CLI_COMMANDS.tokens.summary, { list, create, delete: remove, rotate });
+export const tokens = group('tokens', 'list, create, delete and rotate access tokens', { list, create, delete: remove, rotate });

@@ -1,6 +1,6 @@
 // Sign in, sign out, connect from the environment, refresh and filter.
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
+import { HubRequestError } from '../../api/client';
 import { accountKeyProblem, hubUrlProblem, runSignIn } from '../flows/signIn';
 import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';
@@ -72,7 +72,7 @@ export async function connectFromEnvironmentCommand(services: Services): Promise
     connection = await services.connections.signIn(url, key.trim(), { windowOnly: true });
     services.lists.invalidate(connection);
   } catch (error) {
-    if (error instanceof HubError) throw error;
+    if (error instanceof HubRequestError) throw error;
     throw new UserFacingError('Token Hub could not connect with TOKENHUB_URL and TOKENHUB_ACCOUNT_KEY. Show the log for details.');
   }
   const keep = vscode.l10n.t('Keep Signed In');

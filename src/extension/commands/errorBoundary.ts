@@ -1,7 +1,7 @@
 // Around every command: log the detail (redacted), show a short sentence with what to do next.
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
-import { EnvEditError } from '../services/envFiles';
+import { HubRequestError } from '../../api/client';
+import { EnvFileWriteError } from '../services/envFiles';
 import { UnsafeTargetError } from '../services/secretTargets';
 import { Services } from './services';
 
@@ -25,7 +25,7 @@ export function registerGuarded(
 
 export function reportError(services: Services, context: string, error: unknown): void {
   services.logger.error(`${context} failed`, error);
-  const known = error instanceof HubError || error instanceof UserFacingError || error instanceof EnvEditError || error instanceof UnsafeTargetError;
+  const known = error instanceof HubRequestError || error instanceof UserFacingError || error instanceof EnvFileWriteError || error instanceof UnsafeTargetError;
   const message = known ? (error as Error).message : vscode.l10n.t('Token Hub could not finish that. Show the log for the details.');
   const actions: string[] = [];
   const signIn = vscode.l10n.t('Sign In');
@@ -33,8 +33,8 @@ export function reportError(services: Services, context: string, error: unknown)
   const showLog = vscode.l10n.t('Show Log');
   const manageTrust = vscode.l10n.t('Manage Workspace Trust');
   if (error instanceof UnsafeTargetError && error.needsTrust) actions.push(manageTrust);
-  if (error instanceof HubError && error.isUnauthorized) actions.push(signIn);
-  else if (error instanceof HubError && error.isUnreachable) actions.push(retry);
+  if (error instanceof HubRequestError && error.isUnauthorized) actions.push(signIn);
+  else if (error instanceof HubRequestError && error.isUnreachable) actions.push(retry);
   actions.push(showLog);
   // Not awaited: the command finishes while the notification waits for the person.
   void services.prompts.current.message(message, { id: 'error', severity: 'error' }, ...actions).then((choice) => {

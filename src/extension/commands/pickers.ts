@@ -1,5 +1,5 @@
 // Choosing what a command acts on: the tree item it was invoked on, or a quick pick when run from the palette.
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { describeLastUsed } from '../../core/dates';
 import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';

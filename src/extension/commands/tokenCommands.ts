@@ -1,8 +1,8 @@
 // Create, delete, rotate, copy: each a command handler composed from the flows and services.
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
-import { Token, TokenWithSecret } from '../../api/types';
+import { HubRequestError } from '../../api/client';
+import { Token, TokenWithSecret } from '../../contract/types';
 import { askForNewToken, createToken, CreateTokenDraft } from '../flows/createToken';
 import { BACK } from '../flows/prompter';
 import { Connection } from '../services/connections';
@@ -32,11 +32,11 @@ export async function createTokenCommand(services: Services, arg?: unknown): Pro
     try {
       created = await createToken(client, draft, randomUUID());
     } catch (error) {
-      if (error instanceof HubError && error.code === 'idempotency_replayed' && error.tokenId) {
+      if (error instanceof HubRequestError && error.code === 'idempotency_replayed' && error.tokenId) {
         await offerToDeleteOrphan(services, connection, draft.name, error.tokenId);
         return undefined;
       }
-      if (error instanceof HubError && error.status === 409 || error instanceof HubError && error.status === 422) {
+      if (error instanceof HubRequestError && error.status === 409 || error instanceof HubRequestError && error.status === 422) {
         // The hub disagreed with a choice (a name taken meanwhile, an expiry past the policy): say so, ask again.
         await prompts.current.message(error.message, { id: 'createRefused', severity: 'warning' });
         initial = { ...draft };
@@ -150,7 +150,7 @@ export async function revokeToken(services: Services, connection: Connection, to
   try {
     await services.connections.clientOf(connection).deleteToken(token.id);
   } catch (error) {
-    if (!(error instanceof HubError && error.status === 404)) throw error;
+    if (!(error instanceof HubRequestError && error.status === 404)) throw error;
     // Already gone (deleted elsewhere): forgetting it here is still right.
   }
   services.injection.remove(connection.id, token.id);

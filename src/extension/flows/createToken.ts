@@ -1,6 +1,6 @@
 // Create: name → endpoints → expiry (→ custom date) → review, as a small state machine with Back.
-import { HubClient, HubError } from '../../api/client';
-import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../api/types';
+import { HubClient, HubRequestError } from '../../api/client';
+import { CreateTokenRequest, Endpoint, TokenWithSecret, Workspace } from '../../contract/types';
 import { daysFromNow, formatInstant } from '../../core/dates';
 import { calendarDateProblem, validateExpiry, validateTokenName } from '../../core/validation';
 import { BACK, Prompter } from './prompter';
@@ -182,7 +182,7 @@ async function nameTakenMessage(client: HubClient, workspace: Workspace, name: s
     }
   } catch (error) {
     // The hub will check the name again on create; a lookup failure must not block typing.
-    if (error instanceof HubError && error.isUnauthorized) return error.message;
+    if (error instanceof HubRequestError && error.isUnauthorized) return error.message;
   }
   return undefined;
 }

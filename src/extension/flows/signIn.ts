@@ -1,6 +1,6 @@
 // Sign In: hub URL, then account key (password input), checked with GET /v1/workspace before anything is saved.
-import { HubError, normaliseHubUrl } from '../../api/client';
-import { isValidToken } from '../../core/token';
+import { HubRequestError, normaliseHubUrl } from '../../api/client';
+import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, isValidToken } from '../../core/token';
 import type { Connection, ConnectionManager } from '../services/connections';
 import { BACK, Prompter } from './prompter';
 
@@ -25,9 +25,9 @@ export function hubUrlProblem(value: string): string | undefined {
 export function accountKeyProblem(value: string): string | undefined {
   const key = value.trim();
   if (!key) return 'Paste the workspace\'s account key (it starts with thak_).';
-  if (key.startsWith('thub_')) return 'That is an access token (thub_…). Sign-in needs the workspace\'s account key, which starts with thak_.';
-  if (!key.startsWith('thak_')) return 'An account key starts with thak_. Check that you copied all of it.';
-  if (!isValidToken(key, 'thak_')) return 'That account key is incomplete or mistyped (its checksum does not match). Copy it again.';
+  if (key.startsWith(ACCESS_TOKEN_PREFIX)) return 'That is an access token (thub_…). Sign-in needs the workspace\'s account key, which starts with thak_.';
+  if (!key.startsWith(ACCOUNT_KEY_PREFIX)) return 'An account key starts with thak_. Check that you copied all of it.';
+  if (!isValidToken(key, ACCOUNT_KEY_PREFIX)) return 'That account key is incomplete or mistyped (its checksum does not match). Copy it again.';
   return undefined;
 }
 
@@ -68,7 +68,7 @@ export async function runSignIn(
           signedIn = await connections.signIn(url, value.trim());
           return undefined;
         } catch (error) {
-          return error instanceof HubError ? error.message : 'Signing in failed. Show the log for details.';
+          return error instanceof HubRequestError ? error.message : 'Signing in failed. Show the log for details.';
         }
       },
     });

@@ -1,7 +1,7 @@
 // The hubs this VS Code is signed in to. Account keys live in SecretStorage only; settings keep URL and workspace.
 import * as vscode from 'vscode';
-import { HubClient, HubError, normaliseHubUrl } from '../../api/client';
-import { Workspace } from '../../api/types';
+import { HubClient, HubRequestError, normaliseHubUrl } from '../../api/client';
+import { Workspace } from '../../contract/types';
 import { Logger } from './logger';
 import { HubEntry, SettingsService } from './settings';
 
@@ -20,7 +20,7 @@ export interface Connection {
   windowOnly?: boolean;
 }
 
-const ACCOUNT_KEY_PREFIX = 'tokenHub.accountKey/';
+const ACCOUNT_KEY_STORAGE_PREFIX = 'tokenHub.accountKey/';
 
 export function connectionIdOf(url: string, workspaceId: string): string {
   return `${normaliseHubUrl(url)}#${workspaceId}`;
@@ -45,7 +45,7 @@ export class ConnectionManager implements vscode.Disposable {
     const loaded = new Map<string, Connection>();
     for (const entry of this.settings.hubs()) {
       const id = connectionIdOf(entry.url, entry.workspaceId);
-      const accountKey = await this.secrets.get(ACCOUNT_KEY_PREFIX + id);
+      const accountKey = await this.secrets.get(ACCOUNT_KEY_STORAGE_PREFIX + id);
       loaded.set(id, {
         id,
         url: normaliseHubUrl(entry.url),
@@ -79,7 +79,7 @@ export class ConnectionManager implements vscode.Disposable {
 
   /**
    * Checks the key with GET /v1/workspace, and only then saves it (or, with `windowOnly`, keeps it in memory for this
-   * window only). Throws HubError on refusal.
+   * window only). Throws HubRequestError on refusal.
    */
   async signIn(url: string, accountKey: string, options: { windowOnly?: boolean } = {}): Promise<Connection> {
     const baseUrl = normaliseHubUrl(url);
@@ -119,7 +119,7 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   private async save(id: string, url: string, workspace: Pick<Workspace, 'id' | 'name'>, accountKey: string): Promise<void> {
-    await this.secrets.store(ACCOUNT_KEY_PREFIX + id, accountKey);
+    await this.secrets.store(ACCOUNT_KEY_STORAGE_PREFIX + id, accountKey);
     const entry: HubEntry = { url, workspaceId: workspace.id, workspaceName: workspace.name };
     const hubs = this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id);
     await this.settings.saveHubs([...hubs, entry]);
@@ -129,7 +129,7 @@ export class ConnectionManager implements vscode.Disposable {
   async signOut(id: string): Promise<void> {
     const connection = this.connections.get(id);
     this.windowOnlyKeys.delete(id);
-    await this.secrets.delete(ACCOUNT_KEY_PREFIX + id);
+    await this.secrets.delete(ACCOUNT_KEY_STORAGE_PREFIX + id);
     await this.settings.saveHubs(this.settings.hubs().filter((hub) => connectionIdOf(hub.url, hub.workspaceId) !== id));
     this.connections.delete(id);
     if (connection) this.logger.info(`Signed out of workspace "${connection.workspaceName}" at ${connection.url}.`);
@@ -145,7 +145,7 @@ export class ConnectionManager implements vscode.Disposable {
     connection.status = 'signedOut';
     connection.client = undefined;
     this.windowOnlyKeys.delete(connection.id);
-    void this.secrets.delete(ACCOUNT_KEY_PREFIX + connection.id);
+    void this.secrets.delete(ACCOUNT_KEY_STORAGE_PREFIX + connection.id);
     this.logger.warn(`The hub at ${connection.url} refused the account key of "${connection.workspaceName}".`);
     this.changed.fire();
     return true;
@@ -161,12 +161,9 @@ export class ConnectionManager implements vscode.Disposable {
 
   clientOf(connection: Connection): HubClient {
     if (!connection.client) {
-      throw new HubError(
+      throw new HubRequestError(
         `You are signed out of "${connection.workspaceName}" at ${connection.url}. Sign in again.`,
-        'http',
-        connection.url,
-        401,
-        'unauthorized',
+        { kind: 'http', hubUrl: connection.url, status: 401, code: 'unauthorized' },
       );
     }
     return connection.client;

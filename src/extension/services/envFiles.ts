@@ -2,15 +2,18 @@
 // into the editor's buffer when the file has unsaved changes, else atomically on disk — and checks git ignores it.
 // Every write passes writeTargetProblem (secretTargets.ts) first: inside the folder after following symbolic links,
 // never a tracked file for a secret, nothing in Restricted Mode. A file holding a secret is its owner's only (0600).
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EnvEditError as CoreEnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
+import { EnvEditError, findEnvVariable, findSecretInEnv, removeSecretFromEnv, replaceSecretInEnv, setEnvVariable } from '../../core/env';
 import { writeFileAtomically } from '../../core/atomicWrite';
-import { appendGitignoreEntry, isIgnoredByRules } from '../../core/gitignore';
+import { appendGitignoreEntry } from '../../core/gitignore';
+import { ignoredAmong } from '../../core/ignoredByGit';
 import { Logger } from './logger';
 import { assertWriteTarget, UnsafeTargetError, WriteKind } from './secretTargets';
+
+/** A .env question must not hang a command: past this, the .gitignore rules answer. */
+const GIT_TIMEOUT_MS = 5000;
 
 export interface EnvTarget {
   folder: vscode.WorkspaceFolder;
@@ -25,8 +28,9 @@ export interface EnvWriteResult {
   inEditor: boolean;
 }
 
-/** Thrown when the edit would not read back as intended; nothing was written. */
-export class EnvEditError extends Error {}
+/** Token Hub did not write a workspace file (the edit would not read back as intended, or the file is open and
+ * cannot be edited): one sentence for the person; nothing was written. core/env.ts's EnvEditError is the reason. */
+export class EnvFileWriteError extends Error {}
 
 export class EnvFileService {
   constructor(private readonly logger: Logger) {}
@@ -60,7 +64,7 @@ export class EnvFileService {
     await assertWriteTarget(target.folder, target.relativePath, 'secret');
     const { text, document } = await this.read(uri);
     // setEnvVariable returns only text that dotenv reads back exactly (else verification_failed, a sentence here).
-    const edit = asEnvEditError(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
+    const edit = refusedEdit(() => setEnvVariable(text, name, value, { replace: true }), target.relativePath);
     if (edit.action === 'unchanged') return { uri, action: 'unchanged', inEditor: false };
     const inEditor = await this.write(uri, document, text, edit.text, 'secret');
     this.logger.info(`${edit.action === 'replaced' ? 'Replaced' : 'Added'} ${name} in ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
@@ -71,7 +75,7 @@ export class EnvFileService {
   async replaceSecret(uri: vscode.Uri, oldSecret: string, newSecret: string): Promise<string[]> {
     await this.assertWritable(uri, 'secret');
     const { text, document } = await this.read(uri);
-    const edit = asEnvEditError(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
+    const edit = refusedEdit(() => replaceSecretInEnv(text, oldSecret, newSecret), vscode.workspace.asRelativePath(uri));
     if (edit.text !== text) await this.write(uri, document, text, edit.text, 'secret');
     return [...new Set(edit.replaced.map((found) => found.name))];
   }
@@ -81,7 +85,7 @@ export class EnvFileService {
     // The rest of the file may hold other secrets: the same check and file mode as any write of one.
     await this.assertWritable(uri, 'secret');
     const { text, document } = await this.read(uri);
-    const edit = asEnvEditError(() => removeSecretFromEnv(text, secret), vscode.workspace.asRelativePath(uri));
+    const edit = refusedEdit(() => removeSecretFromEnv(text, secret), vscode.workspace.asRelativePath(uri));
     if (edit.text !== text) {
       const inEditor = await this.write(uri, document, text, edit.text, 'secret');
       this.logger.info(`Removed ${edit.removed.map((found) => found.name).join(', ')} from ${uri.fsPath}${inEditor ? ' (unsaved editor)' : ''}.`);
@@ -104,22 +108,10 @@ export class EnvFileService {
     return holding;
   }
 
-  /** true/false when known; git first, then the folder's .gitignore rules when git is absent or not a repo. */
+  /** Whether git ignores the file (src/core/ignoredByGit.ts: git first, then the .gitignore rules). */
   async isIgnored(target: EnvTarget): Promise<boolean> {
-    const byGit = await gitCheckIgnore(target.folder.uri.fsPath, target.relativePath);
-    if (byGit !== undefined) return byGit;
-    const texts: Array<{ dir: string; text: string }> = [];
-    const parts = target.relativePath.split(/[\\/]/).filter(Boolean);
-    for (let depth = 0; depth < parts.length; depth++) {
-      const dir = parts.slice(0, depth).join('/');
-      const file = path.join(target.folder.uri.fsPath, dir, '.gitignore');
-      try {
-        texts.push({ dir, text: await fs.promises.readFile(file, 'utf8') });
-      } catch {
-        // No .gitignore at this level.
-      }
-    }
-    return isIgnoredByRules(parts.join('/'), texts);
+    const relative = target.relativePath.split(/[\\/]/).filter(Boolean).join('/');
+    return (await ignoredAmong(target.folder.uri.fsPath, [relative], GIT_TIMEOUT_MS)).has(relative);
   }
 
   async addToGitignore(target: EnvTarget): Promise<vscode.Uri> {
@@ -144,7 +136,7 @@ export class EnvFileService {
       const edit = new vscode.WorkspaceEdit();
       edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(before.length)), after);
       if (!(await vscode.workspace.applyEdit(edit))) {
-        throw new EnvEditError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
+        throw new EnvFileWriteError(`Token Hub could not edit the open ${path.basename(uri.fsPath)}. Save or close it, then try again.`);
       }
       // VS Code's save keeps the file's mode: drop group and other bits now, as the atomic write does.
       if (kind === 'secret') await this.narrowOnDisk(uri.fsPath);
@@ -169,22 +161,11 @@ export class EnvFileService {
 }
 
 /** The core editor's refusals, as sentences naming the file (never a value). */
-function asEnvEditError<T>(edit: () => T, file: string): T {
+function refusedEdit<T>(edit: () => T, file: string): T {
   try {
     return edit();
   } catch (error) {
-    if (error instanceof CoreEnvEditError) throw new EnvEditError(`Token Hub did not change ${file}: ${error.message}`);
+    if (error instanceof EnvEditError) throw new EnvFileWriteError(`Token Hub did not change ${file}: ${error.message}`);
     throw error;
   }
-}
-
-function gitCheckIgnore(cwd: string, relativePath: string): Promise<boolean | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', ['check-ignore', '-q', '--', relativePath], { cwd, timeout: 5000 }, (error) => {
-      if (!error) return resolve(true);
-      // git exits 1 for "not ignored"; 128 (not a repository) or a missing git leaves the answer to the rules.
-      const code = (error as { code?: number | string }).code;
-      resolve(code === 1 ? false : undefined);
-    });
-  });
 }

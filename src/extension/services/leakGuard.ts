@@ -5,11 +5,11 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
+import { ignoredAmong } from '../../core/ignoredByGit';
 import { isEnvLikeFile, MAX_SCAN_BYTES, readScannable } from '../../core/scanFile';
 import { maskToken } from '../../core/token';
 import { secretHash } from '../../core/usageIndex';
 import { TokenIdentity } from './leakOwners';
-import { ignoredAmong } from './leakGuardIgnores';
 import { Logger } from './logger';
 import { SettingsService } from './settings';
 

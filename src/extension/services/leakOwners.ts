@@ -5,8 +5,8 @@
 // another hub's secrets. Answers are cached for a minute (the light bulb and the usage index ask often) and forgotten
 // when a list, a connection or the stored secrets change; they are keyed by a hash of the secret, never the secret itself.
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
-import { Token } from '../../api/types';
+import { HubRequestError } from '../../api/client';
+import { Token } from '../../contract/types';
 import { ACCESS_TOKEN_PREFIX, isValidToken, maskCandidates, maskToken } from '../../core/token';
 import { secretHash } from '../../core/usageIndex';
 import { Connection, ConnectionManager } from './connections';
@@ -80,7 +80,7 @@ export class TokenOwners implements vscode.Disposable {
         try {
           return identityOf({ connection, token: await this.connections.clientOf(connection).getToken(tokenId) });
         } catch (error) {
-          if (!(error instanceof HubError && error.status === 404)) this.logger.error(`Looking up token ${tokenId} failed`, error);
+          if (!(error instanceof HubRequestError && error.status === 404)) this.logger.error(`Looking up token ${tokenId} failed`, error);
         }
       }
     }

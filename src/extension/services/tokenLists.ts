@@ -1,7 +1,7 @@
 // The tokens loaded from each connection, page by page. The tree, the expiry monitor and the flows read from here.
 import * as vscode from 'vscode';
-import { HubError } from '../../api/client';
-import { Token } from '../../api/types';
+import { HubRequestError } from '../../api/client';
+import { Token } from '../../contract/types';
 import { Connection, ConnectionManager } from './connections';
 import { Logger } from './logger';
 import { TokenSecretStore } from './tokenSecrets';
@@ -13,7 +13,7 @@ export interface TokenList {
   nextCursor: string | null;
   loaded: boolean;
   loading: Promise<void> | undefined;
-  error: HubError | undefined;
+  error: HubRequestError | undefined;
 }
 
 export class TokenLists implements vscode.Disposable {
@@ -98,11 +98,11 @@ export class TokenLists implements vscode.Disposable {
       this.pageLoaded.fire(connection);
     } catch (error) {
       list.loaded = true;
-      if (error instanceof HubError) {
+      if (error instanceof HubRequestError) {
         list.error = error;
         if (error.isUnauthorized && this.connections.markRefused(connection)) this.onRefused(connection);
       } else {
-        list.error = new HubError('Token Hub could not read the token list. Show the log for details.', 'http', connection.url);
+        list.error = new HubRequestError('Token Hub could not read the token list. Show the log for details.', { kind: 'http', hubUrl: connection.url });
       }
       this.logger.error(`Listing tokens of "${connection.workspaceName}" failed`, error);
     } finally {

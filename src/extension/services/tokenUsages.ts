@@ -5,7 +5,7 @@
 // is "not live" (unknown or revoked). Secrets are kept in memory only and named by their hash everywhere else.
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { isEnvLikeFile } from '../../core/scanFile';
 import { BuildResult, inUnindexedFolder, Usage, UsageIndex } from '../../core/usageIndex';
 import { Connection } from './connections';

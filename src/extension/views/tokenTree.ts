@@ -1,6 +1,6 @@
 // The sidebar tree: a root per connection, its tokens (masked key, last use, expiry state), their endpoints.
 import * as vscode from 'vscode';
-import { Token } from '../../api/types';
+import { Token } from '../../contract/types';
 import { describeExpiry, describeLastUsed, expiryState, ExpiryState, formatInstant } from '../../core/dates';
 import { Connection, ConnectionManager } from '../services/connections';
 import { SecretInjection } from '../services/injection';

@@ -1,11 +1,11 @@
 // tokenhub init | endpoint add|list | account-key create|list|revoke: bootstrap and administration of workspaces,
 // straight on the database (the same --db as serve). Results are JSON lines on stdout; errors one line on stderr.
-import type { WorkspacePolicy } from '../../api/types';
+import type { WorkspacePolicy } from '../../contract/types';
 import { ACCOUNT_KEY_PREFIX, generateToken, isValidToken, maskToken } from '../../core/token';
 import { newId } from '../digest';
 import { openStore, type OpenedStore } from '../openStore';
 import { DEFAULT_POLICY, type Store, type WorkspaceRecord } from '../store';
-import { DB_OPTION, UsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
+import { DB_OPTION, OperatorUsageError, checkEndpointId, checkWorkspaceName, intOption, parse, printJson, required, type Command } from './common';
 
 async function withStore<T>(db: string | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(db);
@@ -33,7 +33,7 @@ function parseEndpointSpec(spec: string): { id: string; name: string } {
   const at = spec.indexOf('=');
   const id = checkEndpointId(at === -1 ? spec : spec.slice(0, at));
   const name = at === -1 ? id : spec.slice(at + 1).trim();
-  if (name === '' || name.length > 200) throw new UsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
+  if (name === '' || name.length > 200) throw new OperatorUsageError(`Endpoint "${id}": give a name of 1 to 200 characters after "=".`);
   return { id, name };
 }
 
@@ -53,6 +53,7 @@ Options:
 `;
 
 export const init: Command = {
+  summary: 'create or reuse a workspace, add endpoints, print a new account key',
   async run(argv) {
     const { values } = parse(argv, {
       workspace: { type: 'string' },
@@ -78,7 +79,7 @@ export const init: Command = {
         allowNoExpiry: values['allow-no-expiry'] ?? false,
       };
       if (policy.defaultLifetimeDays > policy.maxLifetimeDays) {
-        throw new UsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
+        throw new OperatorUsageError('--default-lifetime-days cannot be longer than --max-lifetime-days.');
       }
     }
     return withStore(values.db, async (opened) => {
@@ -102,6 +103,7 @@ add creates the endpoint or updates its name and description; list prints one JS
 `;
 
 export const endpoint: Command = {
+  summary: 'add or list the endpoints of a workspace',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -120,7 +122,7 @@ export const endpoint: Command = {
       const workspaceName = required('workspace', values.workspace);
       const id = checkEndpointId(required('id', values.id));
       const name = values.name ?? id;
-      if (name === '' || name.length > 200) throw new UsageError('--name: give 1 to 200 characters.');
+      if (name === '' || name.length > 200) throw new OperatorUsageError('--name: give 1 to 200 characters.');
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
         const status = await store.upsertEndpoint(workspace.id, { id, name, description: values.description ?? '' }, Date.now());
@@ -138,7 +140,7 @@ export const endpoint: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "endpoint ${action}"; use add or list.`);
+    throw new OperatorUsageError(`Unknown action "endpoint ${action}"; use add or list.`);
   },
 };
 
@@ -149,6 +151,7 @@ const ACCOUNT_KEY_HELP = `Usage:
 `;
 
 export const accountKey: Command = {
+  summary: 'create, list or revoke account keys',
   async run(argv) {
     const [action, ...rest] = argv;
     if (action === undefined || action === '--help' || action === '-h') {
@@ -175,9 +178,9 @@ export const accountKey: Command = {
     if (action === 'revoke') {
       const { values } = parse(rest, { id: { type: 'string' }, key: { type: 'string' }, ...DB_OPTION });
       if (values.help) return help(ACCOUNT_KEY_HELP);
-      if ((values.id === undefined) === (values.key === undefined)) throw new UsageError('Give either --id ak_… or --key thak_….');
+      if ((values.id === undefined) === (values.key === undefined)) throw new OperatorUsageError('Give either --id ak_… or --key thak_….');
       if (values.key !== undefined && !isValidToken(values.key, ACCOUNT_KEY_PREFIX)) {
-        throw new UsageError('--key is not an account key (thak_… with a valid checksum).');
+        throw new OperatorUsageError('--key is not an account key (thak_… with a valid checksum).');
       }
       return withStore(values.db, async (opened) => {
         const revoked =
@@ -192,7 +195,7 @@ export const accountKey: Command = {
         return 0;
       });
     }
-    throw new UsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
+    throw new OperatorUsageError(`Unknown action "account-key ${action}"; use create, list or revoke.`);
   },
 };
 

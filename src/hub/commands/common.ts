@@ -1,22 +1,24 @@
 // Shared pieces of the tokenhub commands: argument parsing with one-line usage errors, and opening the store.
 import { parseArgs, type ParseArgsConfig } from 'util';
-import { UsageError } from '../usage';
+import { OperatorUsageError } from '../operatorUsageError';
 
-export { UsageError };
+export { OperatorUsageError };
 
-/** A subcommand: `run` returns the exit code (0 ok, 1 runtime failure); throw UsageError for exit code 2. */
+/** A subcommand: `run` returns the exit code (0 ok, 1 runtime failure); throw OperatorUsageError for exit code 2. */
 export interface Command {
+  /** The line `tokenhub --help` shows for it. */
+  summary: string;
   run(argv: string[]): Promise<number>;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** util.parseArgs, with unknown options and missing values turned into UsageError. */
+/** util.parseArgs, with unknown options and missing values turned into OperatorUsageError. */
 export function parse<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    throw new OperatorUsageError((error as Error).message.split('\n')[0]);
   }
 }
 
@@ -25,13 +27,13 @@ export const DB_OPTION = { db: { type: 'string' } } as const;
 export function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`);
+    throw new OperatorUsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`);
   }
   return Number(value);
 }
 
 export function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required.`);
+  if (value === undefined || value === '') throw new OperatorUsageError(`--${name} is required.`);
   return value;
 }
 
@@ -44,14 +46,14 @@ export const ENDPOINT_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 export function checkWorkspaceName(name: string): string {
   if (!WORKSPACE_NAME.test(name)) {
-    throw new UsageError(`--workspace "${name}": use 1 to 64 letters, digits, dots, underscores or hyphens, starting with a letter or digit.`);
+    throw new OperatorUsageError(`--workspace "${name}": use 1 to 64 letters, digits, dots, underscores or hyphens, starting with a letter or digit.`);
   }
   return name;
 }
 
 export function checkEndpointId(id: string): string {
   if (!ENDPOINT_ID.test(id)) {
-    throw new UsageError(`Endpoint id "${id}": use 1 to 64 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`);
+    throw new OperatorUsageError(`Endpoint id "${id}": use 1 to 64 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`);
   }
   return id;
 }

@@ -21,6 +21,7 @@ export async function openApiDocument(): Promise<unknown> {
 }
 
 export const openapi: Command = {
+  summary: 'print the OpenAPI document of the hub API',
   async run(argv) {
     const { values } = parse(argv, {});
     if (values.help) {

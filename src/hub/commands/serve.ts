@@ -5,7 +5,7 @@ import { buildHub, loggerOptions } from '../app';
 import { clockFromEnv } from '../clock';
 import { openStore } from '../openStore';
 import { DEFAULT_TOKEN_CACHE_SIZE } from '../tokenCache';
-import { DB_OPTION, UsageError, intOption, parse, type Command } from './common';
+import { DB_OPTION, OperatorUsageError, intOption, parse, type Command } from './common';
 
 const HELP = `Usage: tokenhub serve [options]
 
@@ -30,6 +30,7 @@ Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the lif
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const serve: Command = {
+  summary: 'run the server',
   async run(argv) {
     const { values } = parse(argv, {
       host: { type: 'string', default: '127.0.0.1' },
@@ -48,7 +49,7 @@ export const serve: Command = {
     }
     const port = intOption('port', values.port, 0, 65535)!;
     const level = values['log-level']!;
-    if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, not "${level}".`);
+    if (!LEVELS.includes(level)) throw new OperatorUsageError(`--log-level must be one of ${LEVELS.join(', ')}, not "${level}".`);
     const authFailureLimit = intOption('auth-failure-limit', values['auth-failure-limit'], 1, 1_000_000);
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { API_LIMITS } from '../../api/types';
+import { API_LIMITS } from '../../contract/types';
 import { accountKeyOf, workspaceOf } from '../auth';
 import { useManagementHooks, type HubContext } from '../context';
 import { errors } from '../errors';

@@ -1,6 +1,6 @@
 // GET /v1/workspace: the workspace of the account key.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Workspace } from '../../api/types';
+import type { Workspace } from '../../contract/types';
 import { workspaceOf } from '../auth';
 import { useManagementHooks, type HubContext } from '../context';
 import { MANAGEMENT_ERRORS, SECURITY, errorResponses, workspaceSchema } from '../schemas';

@@ -4,7 +4,7 @@
 // primary key, both checked by the database under concurrency.
 // Connection failures become StoreUnavailableError (503); the pool reconnects by itself when the server is back.
 import pg from 'pg';
-import type { Endpoint, WorkspacePolicy } from '../../api/types';
+import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import {
   DEFAULT_POLICY,

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import fs from 'fs';
 import path from 'path';
-import type { Endpoint, WorkspacePolicy } from '../../api/types';
+import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import type {
   AccountKeyRecord,

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Token } from '../../../src/api/types';
+import { Token } from '../../../src/contract/types';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import type { TreeNode } from '../../../src/extension/views/tokenTree';
 import { HubProcess, startHub } from '../../support/hub';

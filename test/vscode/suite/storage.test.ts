@@ -5,8 +5,8 @@ import * as assert from 'assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { HubClient, HubError } from '../../../src/api/client';
-import { Token } from '../../../src/api/types';
+import { HubClient, HubRequestError } from '../../../src/api/client';
+import { Token } from '../../../src/contract/types';
 import { isValidToken } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { connectionIdOf } from '../../../src/extension/services/connections';
@@ -235,7 +235,7 @@ describe('Token secrets: storage that refuses, two windows, version 0.1', functi
     assert.ok(unkept);
     prompter.answer('confirmDelete', 'Delete Access Token');
     assert.equal(await vscode.commands.executeCommand('tokenHub.deleteToken', unkept), true);
-    await assert.rejects(admin.getToken(unkept.token.id), (error) => error instanceof HubError && error.status === 404);
+    await assert.rejects(admin.getToken(unkept.token.id), (error) => error instanceof HubRequestError && error.status === 404);
     assertNoErrorShown();
   });
 

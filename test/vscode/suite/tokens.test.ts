@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { HubClient } from '../../../src/api/client';
-import { Token } from '../../../src/api/types';
+import { Token } from '../../../src/contract/types';
 import { isValidToken } from '../../../src/core/token';
 import type { TokenHubApi } from '../../../src/extension/extension';
 import { BACK } from '../../../src/extension/flows/prompter';

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { HubClient } from '../../../../src/api/client';
-import type { Token } from '../../../../src/api/types';
+import type { Token } from '../../../../src/contract/types';
 import type { TokenHubApi } from '../../../../src/extension/extension';
 import { HubProcess, startHub } from '../../../support/hub';
 import { ScriptedPrompter } from '../../../support/scriptedPrompter';

@@ -1,10 +1,11 @@
-// Which files git would never commit, for the leak guard: `git check-ignore` in one batch per folder (tracked files
-// are never reported ignored by it, which is what we want: a committed file is exposed whatever .gitignore says),
-// and the .gitignore rules of src/core/gitignore.ts when git is absent or the folder is not a repository.
+// The one answer to "does git ignore this file", for the extension (the leak guard, the .env writer) and the CLI:
+// `git check-ignore` in one batch per folder (tracked files are never reported ignored by it, which is what we want:
+// a committed file is exposed whatever .gitignore says), and the .gitignore rules of ./gitignore.ts when git is
+// absent or the folder is not a repository.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compileGitignores, GitignoreSource } from '../../core/gitignore';
+import { compileGitignores, GitignoreSource } from './gitignore';
 
 /**
  * The subset of `relativePaths` (relative to `root`, `/`-separated) that git ignores; undefined when git cannot
@@ -45,7 +46,9 @@ export function gitIgnored(root: string, relativePaths: readonly string[], timeo
 }
 
 /** The subset git's rules would ignore, read from the .gitignore files inside `root` (and .git/info/exclude). */
-export async function rulesIgnored(root: string, relativePaths: readonly string[]): Promise<Set<string>> {
+export async function rulesIgnored(root: string, paths: readonly string[]): Promise<Set<string>> {
+  // Only paths inside `root` have an answer here (a command line may name ../x or /abs/x).
+  const relativePaths = paths.filter((relative) => !path.isAbsolute(relative) && !relative.split('/').includes('..'));
   const dirs = new Set<string>(['']);
   for (const relative of relativePaths) {
     const parts = relative.split('/');
@@ -68,8 +71,8 @@ export async function rulesIgnored(root: string, relativePaths: readonly string[
 }
 
 /** git first, then the rules. */
-export async function ignoredAmong(root: string, relativePaths: readonly string[]): Promise<Set<string>> {
-  return (await gitIgnored(root, relativePaths)) ?? (await rulesIgnored(root, relativePaths));
+export async function ignoredAmong(root: string, relativePaths: readonly string[], timeoutMs?: number): Promise<Set<string>> {
+  return (await gitIgnored(root, relativePaths, timeoutMs)) ?? (await rulesIgnored(root, relativePaths));
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
