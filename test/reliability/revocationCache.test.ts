@@ -2,7 +2,7 @@
 // tokens it has verified. Thousands of races "use on B (now cached there), delete or rotate on A, use on B": once
 // A has answered, B must refuse the old secret every time, with other traffic on B and a lookup of the same secret
 // in flight on B while the delete runs (the one that could refill the cache). Then the same while the listening
-// connections are killed (pg_terminate_backend) and come back, and a check that the caches are used again after.
+// connections are killed (pg_terminate_backend) and come back, and a check that the cache really answered.
 import assert from 'assert';
 import pg from 'pg';
 import type { TokenWithSecret } from '../../src/contract/types';
@@ -104,7 +104,7 @@ describe('reliability: revocation with token caches on two PostgreSQL hubs', fun
     assert.strictEqual(ran, 2000);
   });
 
-  it('1,000 races while the listening connections are killed again and again: none accepted; caching resumes', async () => {
+  it('1,000 races while the listening connections are killed again and again: none accepted; both listeners come back', async () => {
     let killing = true;
     let kills = 0;
     const killer = (async () => {
@@ -137,7 +137,7 @@ describe('reliability: revocation with token caches on two PostgreSQL hubs', fun
     assert.deepStrictEqual(after.accepted, []);
   });
 
-  it("B's cache answers again after the kills: its shutdown line counts hits", async () => {
+  it("B's cache was used: its shutdown line counts its hits", async () => {
     const code = await b.stop();
     assert.strictEqual(code, 0);
     const line = /Token cache: (\d+) hits, (\d+) misses/.exec(b.output());
