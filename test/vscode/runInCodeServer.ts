@@ -65,7 +65,16 @@ async function launch(args: DriverArgs, install: CodeServerInstall): Promise<num
 
   const started = Date.now();
   try {
-    server = await startCodeServer({ folder: workspace, env: suiteEnv(args, reportPath), logFile: serverLog, install, restricted: args.restricted });
+    // VS Code in a browser saves after a second's delay by default (the desktop's default is off): a test that types
+    // and then looks would race that save, whose scan or write it did not ask for. Tests save when they mean to.
+    server = await startCodeServer({
+      folder: workspace,
+      env: suiteEnv(args, reportPath),
+      logFile: serverLog,
+      install,
+      restricted: args.restricted,
+      settings: { 'files.autoSave': 'off' },
+    });
     let serverExited: string | undefined;
     server.process.once('exit', (code, sig) => (serverExited = `code-server exited (${code ?? sig})`));
 
