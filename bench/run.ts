@@ -90,7 +90,21 @@ interface Results {
     growth: number;
     searchGrowth: number;
     seedMethod: string;
-    bySize: Array<{ tokens: number; perPageMs: number; firstPageMs: number; searchMs: number; pages: number; pageBytes: number; seedMs: number; load: number }>;
+    /** rare-term search at the largest store ÷ at the smallest. */
+    rareSearchGrowth: number;
+    bySize: Array<{
+      tokens: number;
+      perPageMs: number;
+      firstPageMs: number;
+      searchMs: number;
+      rareSearchMs: number;
+      pages: number;
+      pageBytes: number;
+      seedMs: number;
+      rssMiB: number;
+      verify?: { rps: number; cpuUsPerRequest: number; p99Ms: number; hitRate?: number };
+      load: number;
+    }>;
   };
   create?: {
     perOpMs: number;
@@ -122,6 +136,7 @@ function table(results: Results): string {
         rows.push([`  at ${h.rate} req/s: CPU µs/request`, fmt(h.cpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest / h.cpuUsPerRequest), '', '']);
       }
       rows.push([`  CPU µs/request (saturated)`, fmt(v.cpuUsPerRequest, 1), fmt(v.bareCpuUsPerRequest, 1), fmt(v.cpuRatio), '', '']);
+      if (v.tokenCache) rows.push([`  token cache hit rate`, fmt(v.tokenCache.hitRate, 3), `${v.tokenCache.size} of ${v.tokenCache.max} kept`, '', '', '']);
     }
     const a = results.verifyApi[kind];
     if (a) {
@@ -150,9 +165,21 @@ function table(results: Results): string {
   if (results.list) {
     const l = results.list;
     rows.push([`list page of 200 (ms)`, fmt(l.perPageMs, 3), `${fmt(l.barePageMs, 3)} bare`, fmt(l.ratio), '', '']);
-    for (const s of l.bySize) rows.push([`  ${s.tokens} tokens: page / search`, `${fmt(s.perPageMs, 3)} / ${fmt(s.searchMs, 3)}`, '', '', '', fmt(s.load, 1)]);
+    for (const s of l.bySize) {
+      rows.push([`  ${s.tokens} tokens: page / search 1 % / search 1 (ms)`, `${fmt(s.perPageMs, 3)} / ${fmt(s.searchMs, 3)} / ${fmt(s.rareSearchMs, 3)}`, '', '', '', fmt(s.load, 1)]);
+      if (s.verify) {
+        const v = s.verify;
+        rows.push([`    verify req/s, CPU µs, hit rate; hub RSS`, `${v.rps}, ${fmt(v.cpuUsPerRequest, 1)}, ${fmt(v.hitRate, 3)}; ${fmt(s.rssMiB, 0)} MiB`, '', '', '', '']);
+      }
+    }
+    const smallest = l.bySize[0];
+    const largest = l.bySize[l.bySize.length - 1];
     rows.push([`  growth largest ÷ smallest`, `page ${fmt(l.growth)}×`, '', '', `flat${mark(l.growth < 1.5)}`, '']);
-    rows.push([`  search growth`, `${fmt(l.searchGrowth)}×`, '', '', '', '']);
+    rows.push([`  search growth (1 % / 1 match)`, `${fmt(l.searchGrowth)}× / ${fmt(l.rareSearchGrowth)}×`, '', '', `≤ 2×${mark(l.searchGrowth <= 2 && l.rareSearchGrowth <= 2)}`, '']);
+    if (smallest.verify && largest.verify) {
+      const cpu = largest.verify.cpuUsPerRequest / smallest.verify.cpuUsPerRequest;
+      rows.push([`  verify CPU growth`, `${fmt(cpu)}×`, `${fmt(smallest.verify.cpuUsPerRequest, 1)} µs at ${smallest.tokens}`, '', '', '']);
+    }
   }
   if (results.create) {
     const c = results.create;
@@ -170,7 +197,9 @@ function table(results: Results): string {
     rows.push([`activation in VS Code (ms)`, fmt(e.activationMs, 1), `${fmt(e.baselineActivationMs, 1)} empty ext.`, fmt(e.activationRatio), `< 50${mark(e.activationMs < 50)}`, fmt(e.load, 1)]);
     if (e.activationRuns) rows.push([`  each launch (ms)`, e.activationRuns.map((x) => fmt(x, 1)).join(' / '), '', '', '', '']);
     rows.push([`  code loading (ms)`, fmt(e.codeLoadMs, 1), '', '', '', '']);
-    rows.push([`tree: first page of 10,000 (ms)`, fmt(e.treeFirstPageMs, 1), `${fmt(e.treeBaselineMs, 1)} listTokens`, fmt(e.treeRatio), '', '']);
+    const count = e.treeTokens?.toLocaleString('en-US') ?? '?';
+    rows.push([`tree: first page of ${count} (ms)`, fmt(e.treeFirstPageMs, 1), `${fmt(e.treeBaselineMs, 1)} listTokens`, fmt(e.treeRatio), `< 50${mark(e.treeFirstPageMs !== undefined && e.treeFirstPageMs < 50)}`, '']);
+    rows.push([`tree: Load More (ms)`, fmt(e.treeLoadMoreMs, 1), '', '', `< 50${mark(e.treeLoadMoreMs !== undefined && e.treeLoadMoreMs < 50)}`, '']);
   }
   if (results.env) {
     const v = results.env;
@@ -260,9 +289,9 @@ async function main(): Promise<number> {
   }
   if (args.only.has('manage')) {
     await attempt('manage', async () => {
-      const sizes = q ? [1_000, 10_000] : [1_000, 10_000, 100_000];
-      if (q) results.skipped.push('management with 100,000 tokens (--quick)');
-      const m: ManageResult = await benchManage({ sizes, walk: 10_000, creates: q ? 200 : 1_000, searches: q ? 10 : 30 });
+      const sizes = q ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
+      if (q) results.skipped.push('management with 100,000 and 1,000,000 tokens (--quick)');
+      const m: ManageResult = await benchManage({ sizes, walk: 10_000, creates: q ? 200 : 1_000, searches: q ? 10 : 30, verifySec: q ? 2 : 5 });
       const at10k = m.bySize.find((s) => s.tokens === 10_000) ?? m.bySize[m.bySize.length - 1];
       const first = m.bySize[0];
       const last = m.bySize[m.bySize.length - 1];
@@ -273,12 +302,16 @@ async function main(): Promise<number> {
         // The smallest store has only 5 pages of 200: compare the first page, measured the same way at every size.
         growth: round(last.firstPageMs / first.firstPageMs, 2),
         searchGrowth: round(last.searchMs / first.searchMs, 2),
+        rareSearchGrowth: round(last.rareSearchMs / first.rareSearchMs, 2),
         seedMethod: m.seedMethod,
         bySize: m.bySize.map((s) => ({
           tokens: s.tokens,
           perPageMs: s.perPageMs,
           firstPageMs: s.firstPageMs,
           searchMs: s.searchMs,
+          rareSearchMs: s.rareSearchMs,
+          rssMiB: s.rssMiB,
+          verify: s.verify,
           pages: s.pages,
           pageBytes: s.pageBytes,
           seedMs: s.seedMs,
@@ -320,7 +353,7 @@ async function main(): Promise<number> {
       await attempt('vscode', async () => {
         results.extension = {
           ...results.extension,
-          ...(await benchVsCode({ tokens: 10_000, reps: 10, launches: 3, bundleFile: results.extension?.bundleFile })),
+          ...(await benchVsCode({ tokens: 100_000, reps: 10, launches: 3, bundleFile: results.extension?.bundleFile })),
         };
       });
     }

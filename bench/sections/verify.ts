@@ -47,6 +47,8 @@ export interface Throughput {
     bareCpuUsPerRequest: number;
   };
   statuses: Record<string, number>;
+  /** The hub's verified-token cache over the whole section (from its shutdown log line). */
+  tokenCache?: { size: number; max: number; hits: number; misses: number; hitRate: number };
   rounds: Array<{ rps: number; bareRps: number; p99Ms: number; cpuUs: number; load: number }>;
   loadAverage: number[];
 }
@@ -189,6 +191,11 @@ export async function benchVerify(kind: 'sqlite' | 'postgres', options: VerifyOp
     const hubHalf = await runLoad(load(hub.url, validFile, options.durationSec, rate), hubPid);
     expectAll(hubHalf, 200, 'valid tokens at half load');
     verify.atHalfLoad = atHalfLoad(rate, hubHalf, bareHalf);
+    await hub.stop();
+    await rejectHub.stop();
+    verify.tokenCache = hub.tokenCache();
+    // Unknown tokens are never cached: every one is a miss (the figure shows that nothing flatters it).
+    reject.tokenCache = rejectHub.tokenCache();
     return {
       verify,
       verifyApi: verifyApiFigures,

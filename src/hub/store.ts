@@ -219,6 +219,8 @@ export interface Store {
 
   /** Inserts a token (and the idempotency claim, atomically). Names are unique per workspace among existing tokens. */
   createToken(token: NewToken, claim?: IdempotencyClaim, now?: number, audit?: AuditContext): Promise<CreateResult>;
+  /** Inserts many new tokens in one transaction (bulk loading: the bench's million); fails on any conflict. */
+  insertTokens(tokens: NewToken[]): Promise<void>;
   getToken(workspaceId: string, id: string): Promise<TokenRecord | null>;
   listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]>;
   /** Hard delete; true when the token existed. */
@@ -244,6 +246,8 @@ export interface Store {
   findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null>;
   /** The token whose current or previous digest this is; the caller checks expiry and grace. The hot path. */
   authenticateToken(digest: Buffer): MaybePromise<TokenAuthRecord | null>;
+  /** The verified-token cache's figures (tokenCache.ts), when the store has one. */
+  tokenCacheStats?(): import('./tokenCache').TokenCacheStats | undefined;
   /** Raises last_used_at to the given values (never lowers it). */
   recordLastUsed(entries: ReadonlyArray<readonly [tokenId: string, at: number]>): Promise<void>;
 

@@ -3,6 +3,7 @@
 import { createHash } from 'crypto';
 import type { Token, TokenPage, TokenWithSecret } from '../contract/types';
 import { API_LIMITS } from '../contract/types';
+import { isoTime } from '../core/dates';
 import { ACCESS_TOKEN_PREFIX, generateToken, isValidToken, maskToken } from '../core/token';
 import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
 import type { Clock } from './clock';
@@ -101,9 +102,9 @@ export class TokenService {
       name: record.name,
       maskedKey: record.maskedKey,
       endpoints: record.endpoints,
-      createdAt: new Date(record.createdAt).toISOString(),
-      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
-      lastUsedAt: lastUsed === null ? null : new Date(lastUsed).toISOString(),
+      createdAt: isoTime(record.createdAt),
+      expiresAt: record.expiresAt === null ? null : isoTime(record.expiresAt),
+      lastUsedAt: lastUsed === null ? null : isoTime(lastUsed),
     };
   }
 

@@ -139,6 +139,17 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
       assert.strictEqual((await store.createToken(token({ name: 'unique' }))).kind, 'created', 'the name is free again');
     });
 
+    it('insertTokens: a batch in one transaction, found by digest and by search; a conflict inserts none of it', async () => {
+      const batch = [token({ name: 'bulk-a', endpoints: ['a', 'b'] }), token({ name: 'bulk-b' }), token({ name: 'bulk-c', expiresAt: 5_000_000 })];
+      await store.insertTokens(batch);
+      const found = await store.authenticateToken(batch[0].digest);
+      assert.deepStrictEqual(found && { id: found.id, endpoints: found.endpoints }, { id: batch[0].id, endpoints: ['a', 'b'] });
+      assert.strictEqual((await store.getToken(ws, batch[2].id))?.expiresAt, 5_000_000);
+      assert.deepStrictEqual((await store.listTokens(ws, { limit: 10, search: 'bulk-' })).map((t) => t.name).sort(), ['bulk-a', 'bulk-b', 'bulk-c']);
+      await assert.rejects(store.insertTokens([token({ name: 'bulk-d' }), token({ name: 'bulk-a' })]));
+      assert.deepStrictEqual((await store.listTokens(ws, { limit: 10, search: 'bulk-d' })).length, 0);
+    });
+
     it('concurrent creates of one name: exactly one wins', async () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => store.createToken(token({ name: 'race' }))));
       assert.strictEqual(results.filter((r) => r.kind === 'created').length, 1);

@@ -5,6 +5,7 @@ import { buildHub, loggerOptions } from '../app';
 import { trustEntryProblem } from '../clientAddress';
 import { clockFromEnv } from '../clock';
 import { openStore } from '../openStore';
+import { DEFAULT_TOKEN_CACHE_SIZE } from '../tokenCache';
 import { DB_OPTION, OperatorUsageError, intOption, parse, type Command } from './common';
 
 const HELP = `Usage: tokenhub serve [options]
@@ -26,6 +27,8 @@ Options:
   --upstream-idle-timeout SECS     the gateway's limit for an upstream sending nothing (default 300)
   --flush-seconds N            how often last use and usage counts are written to the database (default 60);
                                an instance that is killed loses at most this long of them
+  --token-cache-size N         verified tokens kept in memory, least recently used dropped first; 0 for none
+                               (default ${DEFAULT_TOKEN_CACHE_SIZE}); see docs/api.md on several instances
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -48,6 +51,7 @@ export const serve: Command = {
       'upstream-connect-timeout': { type: 'string' },
       'upstream-idle-timeout': { type: 'string' },
       'flush-seconds': { type: 'string' },
+      'token-cache-size': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -62,6 +66,7 @@ export const serve: Command = {
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
     const flushSeconds = intOption('flush-seconds', values['flush-seconds'], 1, 3600);
+    const tokenCacheSize = intOption('token-cache-size', values['token-cache-size'], 0, 10_000_000) ?? DEFAULT_TOKEN_CACHE_SIZE;
     const host = values.host!;
     const trustProxy = (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()).filter(Boolean);
     for (const entry of trustProxy) {
@@ -74,6 +79,7 @@ export const serve: Command = {
     const logger = pino(loggerOptions(level));
     const { store, choice } = await openStore(values.db, process.env, (error) =>
       logger.warn({ err: error.message }, 'database connection lost; it will be reopened on demand'),
+      tokenCacheSize,
     );
     const clock = clockFromEnv();
     if (clock.offsetMs !== 0) logger.warn({ offsetMs: clock.offsetMs }, 'TOKENHUB_TEST_CLOCK_OFFSET_MS is set: the clock is shifted (tests only)');
@@ -130,6 +136,13 @@ export const serve: Command = {
     process.on('SIGTERM', () => process.exit(1));
     process.on('SIGINT', () => process.exit(1));
     await hub.close();
+    // The cache's figures, whatever the log level (the bench reads its hit rate here); no digest or token id in them.
+    const cache = store.tokenCacheStats?.();
+    if (cache) {
+      process.stdout.write(
+        `Token cache: ${cache.hits} hits, ${cache.misses} misses, ${cache.size} of at most ${cache.max} tokens kept (--token-cache-size).\n`,
+      );
+    }
     await store.close();
     logger.info('stopped');
     logger.flush?.();

@@ -3,6 +3,7 @@
 // transaction, recorded in schema_migrations. Never edit a released migration: add a new one.
 
 export interface Dialect {
+  kind: 'sqlite' | 'postgres';
   /** 64-bit integer (milliseconds since the epoch). */
   int: string;
   /** Raw bytes (digests). */
@@ -16,6 +17,7 @@ export interface Dialect {
 }
 
 export const SQLITE_DIALECT: Dialect = {
+  kind: 'sqlite',
   int: 'INTEGER',
   bytes: 'BLOB',
   stringList: 'TEXT',
@@ -23,6 +25,7 @@ export const SQLITE_DIALECT: Dialect = {
   serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
 };
 export const POSTGRES_DIALECT: Dialect = {
+  kind: 'postgres',
   int: 'BIGINT',
   bytes: 'BYTEA',
   stringList: 'TEXT[]',
@@ -145,6 +148,42 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX audit_events_workspace ON audit_events (workspace_id, seq DESC)`,
       `CREATE INDEX audit_events_token ON audit_events (workspace_id, token_id, seq DESC)`,
     ],
+  },
+  {
+    version: 5,
+    description: 'trigram index of token names for search; PostgreSQL: instance leases and change notifications for token caches',
+    statements: (d) =>
+      d.kind === 'sqlite'
+        ? [
+            // An external-content FTS5 table over tokens.name, kept by triggers; trigram: any substring of 3+ characters.
+            `CREATE VIRTUAL TABLE tokens_name_fts USING fts5(name, content='tokens', content_rowid='rowid', tokenize='trigram')`,
+            `CREATE TRIGGER tokens_name_fts_insert AFTER INSERT ON tokens BEGIN
+               INSERT INTO tokens_name_fts (rowid, name) VALUES (new.rowid, new.name);
+             END`,
+            `CREATE TRIGGER tokens_name_fts_delete AFTER DELETE ON tokens BEGIN
+               INSERT INTO tokens_name_fts (tokens_name_fts, rowid, name) VALUES ('delete', old.rowid, old.name);
+             END`,
+            `CREATE TRIGGER tokens_name_fts_update AFTER UPDATE OF name ON tokens BEGIN
+               INSERT INTO tokens_name_fts (tokens_name_fts, rowid, name) VALUES ('delete', old.rowid, old.name);
+               INSERT INTO tokens_name_fts (rowid, name) VALUES (new.rowid, new.name);
+             END`,
+            `INSERT INTO tokens_name_fts (tokens_name_fts) VALUES ('rebuild')`,
+          ]
+        : [
+            // pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
+            `CREATE EXTENSION IF NOT EXISTS pg_trgm`,
+            `CREATE INDEX tokens_name_trgm ON tokens USING gin (name gin_trgm_ops)`,
+            // The leases of serving instances (stores/pgInvalidation.ts), in the database's clock (ms).
+            `CREATE TABLE hub_instances (id TEXT PRIMARY KEY, lease_until BIGINT NOT NULL, processed_through BIGINT NOT NULL)`,
+            // Every change that can end a cached verification, whoever makes it, tells every listening instance.
+            `CREATE FUNCTION tokenhub_token_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               PERFORM pg_notify('tokenhub_token_changed', txid_current()::text || ' ' || OLD.id);
+               RETURN NULL;
+             END $$`,
+            `CREATE TRIGGER tokens_changed AFTER DELETE OR UPDATE OF digest, prev_digest, prev_expires_at, expires_at, endpoints, workspace_id
+               ON tokens FOR EACH ROW EXECUTE FUNCTION tokenhub_token_changed()`,
+          ],
   },
 ];
 

@@ -1,6 +1,7 @@
 // The shared store: PostgreSQL through a pg Pool. Several hub processes on one database behave as one service:
-// every credential is looked up on every request (no positive cache), names are unique through a unique index,
-// idempotency claims through a primary key, both checked by the database under concurrency.
+// a serving hub keeps verified tokens in a bounded cache that every instance empties of a token before its delete or
+// rotation answers (pgInvalidation.ts); names are unique through a unique index, idempotency claims through a
+// primary key, both checked by the database under concurrency.
 // Connection failures become StoreUnavailableError (503); the pool reconnects by itself when the server is back.
 import pg from 'pg';
 import type { Endpoint, WorkspacePolicy } from '../../contract/types';
@@ -28,7 +29,9 @@ import {
   type TokenRecord,
   type WorkspaceRecord,
 } from '../store';
+import { TokenCache, type TokenCacheStats } from '../tokenCache';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+import { PgInvalidation, REGISTRATION_LOCK, DB_NOW_MS } from './pgInvalidation';
 import { listParams, named } from './params';
 import { INSERT_AUDIT, RAISE_LAST_CLIENT, auditFrom, auditParams, listAuditSql, type AuditSubject } from './usageAudit';
 
@@ -126,6 +129,7 @@ const types = {
 /** One digest waiting in the next batch of token lookups (several requests with the same secret share it). */
 interface AuthLookup {
   digest: Buffer;
+  key: string;
   promise: Promise<TokenAuthRecord | null>;
   resolve(record: TokenAuthRecord | null): void;
   reject(error: unknown): void;
@@ -138,11 +142,20 @@ export interface PostgresStoreOptions {
   /** Called for errors of idle pool clients (the server went away); they are dropped and replaced. */
   onPoolError?: (error: Error) => void;
   max?: number;
+  /**
+   * Verified tokens kept in this process (0, the default: none). Only for a serving hub: it registers a lease that
+   * every delete and rotation on the database waits on (a command-line tool must not).
+   */
+  tokenCacheSize?: number;
 }
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly cache: TokenCache | undefined;
+  /** Started only in a serving hub (tokenCacheSize given); a store without it still waits for the others' acks. */
+  private readonly invalidation: PgInvalidation;
+  private readonly serving: boolean;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.pool = new pg.Pool({
@@ -156,6 +169,19 @@ export class PostgresStore implements Store {
     // The pool listens on idle clients only. A client checked out when PostgreSQL goes away (a restart, a
     // failover) emits 'error' too, and an unheard 'error' would end the process: its query fails (503) instead.
     this.pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+    this.serving = options.tokenCacheSize !== undefined;
+    if (this.serving && options.tokenCacheSize! > 0) this.cache = new TokenCache(options.tokenCacheSize!);
+    this.invalidation = new PgInvalidation({
+      connectionString,
+      types,
+      cache: this.cache,
+      query: (text, values) => this.query(text, values),
+      onError: options.onPoolError,
+    });
+  }
+
+  tokenCacheStats(): TokenCacheStats | undefined {
+    return this.cache?.stats();
   }
 
   private async query(text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
@@ -213,9 +239,12 @@ export class PostgresStore implements Store {
         ]);
       }
     });
+    // Listening starts once the tables it needs exist; lookups go to the database until it is established.
+    if (this.serving) await this.invalidation.start();
   }
 
   async close(): Promise<void> {
+    await this.invalidation.close();
     await this.pool.end();
   }
 
@@ -416,6 +445,27 @@ export class PostgresStore implements Store {
     return outcome;
   }
 
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    if (tokens.length === 0) return;
+    // One statement per batch: parallel arrays, the endpoints of each token as one JSON text.
+    await this.query(
+      `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+       SELECT id, ws, name, mask, ARRAY(SELECT jsonb_array_elements_text(eps::jsonb)), digest, created, expires
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::bigint[])
+           AS v(id, ws, name, mask, eps, digest, created, expires)`,
+      [
+        tokens.map((t) => t.id),
+        tokens.map((t) => t.workspaceId),
+        tokens.map((t) => t.name),
+        tokens.map((t) => t.maskedKey),
+        tokens.map((t) => JSON.stringify(t.endpoints)),
+        tokens.map((t) => t.digest),
+        tokens.map((t) => t.createdAt),
+        tokens.map((t) => t.expiresAt),
+      ],
+    );
+  }
+
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
     const rows = await this.query(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = $1 AND id = $2`, [workspaceId, id], 'token');
     return rows[0] ? tokenFrom(rows[0]) : null;
@@ -432,13 +482,46 @@ export class PostgresStore implements Store {
   }
 
   async deleteToken(workspaceId: string, id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
-    if (!audit) return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
-    return this.transaction(async (client) => {
-      const { rows } = await client.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING name', [workspaceId, id]);
-      if (!rows[0]) return false;
-      await this.audit(client, workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: rows[0].name });
-      return true;
-    });
+    return this.changeToken(
+      id,
+      async (client) => {
+        const { rows } = await client.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING name', [workspaceId, id]);
+        if (!rows[0]) return false;
+        if (audit) await this.audit(client, workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: rows[0].name });
+        return true;
+      },
+      (deleted) => deleted,
+    );
+  }
+
+  /**
+   * A delete or rotation, in a transaction under the registration lock (shared); when `changed` says it changed the
+   * token, it answers only once every instance with a live lease has dropped the token from its cache (or lost its
+   * lease): pgInvalidation.ts.
+   */
+  private async changeToken<T>(id: string, change: (client: pg.PoolClient) => Promise<T>, changed: (result: T) => boolean): Promise<T> {
+    let expected: ReturnType<PgInvalidation['expect']> | undefined;
+    let outcome: T;
+    try {
+      outcome = await this.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REGISTRATION_LOCK]);
+        const result = await change(client);
+        if (!changed(result)) return result;
+        const { rows } = await client.query(
+          `SELECT txid_current()::text AS txid, ARRAY(SELECT id FROM hub_instances WHERE lease_until > ${DB_NOW_MS}) AS live`,
+        );
+        // Acks may come back as soon as the commit is out: expect them before it.
+        expected = this.invalidation.expect(rows[0].txid, rows[0].live);
+        return result;
+      });
+    } catch (error) {
+      expected?.cancel();
+      throw error;
+    }
+    if (!expected) return outcome;
+    this.cache?.dropToken(id);
+    await expected.wait();
+    return outcome;
   }
 
   async rotateToken(
@@ -451,7 +534,9 @@ export class PostgresStore implements Store {
     now = Date.now(),
     audit?: AuditContext,
   ): Promise<RotateResult> {
-    const outcome = await this.transaction(async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
+    const outcome = await this.changeToken(
+      id,
+      async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, workspaceId, claim, id, now))) {
         throw new Rollback('claimed_elsewhere');
       }
@@ -469,7 +554,9 @@ export class PostgresStore implements Store {
       const token = tokenFrom(updated.rows[0]);
       if (audit) await this.audit(client, workspaceId, 'token.rotated', now, audit, { tokenId: id, tokenName: token.name });
       return { kind: 'rotated', token };
-    });
+      },
+      (result) => result !== 'claimed_elsewhere' && result.kind === 'rotated',
+    );
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
     return outcome;
   }
@@ -492,13 +579,23 @@ export class PostgresStore implements Store {
    */
   private authBatch: Map<string, AuthLookup> | undefined;
 
-  authenticateToken(digest: Buffer): Promise<TokenAuthRecord | null> {
+  authenticateToken(digest: Buffer): TokenAuthRecord | Promise<TokenAuthRecord | null> {
+    const key = digest.toString('latin1');
+    const cache = this.cache;
+    if (cache !== undefined) {
+      if (this.invalidation.trusted()) {
+        const hit = cache.get(key);
+        if (hit !== undefined) return hit;
+      } else {
+        if (cache.size > 0) cache.clear(); // not trusted: nothing in it may be served again
+        cache.misses++;
+      }
+    }
     let batch = this.authBatch;
     if (batch === undefined) {
       batch = this.authBatch = new Map();
       setImmediate(this.sendAuthBatch);
     }
-    const key = digest.toString('latin1');
     let lookup = batch.get(key);
     if (lookup === undefined) {
       let resolve!: (record: TokenAuthRecord | null) => void;
@@ -507,7 +604,7 @@ export class PostgresStore implements Store {
         resolve = yes;
         reject = no;
       });
-      lookup = { digest, promise, resolve, reject };
+      lookup = { digest, key, promise, resolve, reject };
       batch.set(key, lookup);
     }
     return lookup.promise;
@@ -516,6 +613,9 @@ export class PostgresStore implements Store {
   private readonly sendAuthBatch = (): void => {
     const lookups = [...this.authBatch!.values()];
     this.authBatch = undefined;
+    // A notification processed after this point may concern what these queries read: then nothing is cached.
+    const generation = this.invalidation.generation;
+    const cache = this.cache;
     for (let start = 0; start < lookups.length; start += AUTH_BATCH_MAX) {
       const part = lookups.length <= AUTH_BATCH_MAX ? lookups : lookups.slice(start, start + AUTH_BATCH_MAX);
       this.query(
@@ -537,6 +637,13 @@ export class PostgresStore implements Store {
               current: row.current,
               previousExpiresAt: row.prev_expires_at ?? null,
             };
+          }
+          if (cache !== undefined && generation === this.invalidation.generation && this.invalidation.trusted()) {
+            // Hits only: an unknown digest is asked again next time (a token created elsewhere works at once).
+            part.forEach((lookup, i) => {
+              const record = found[i];
+              if (record !== null) cache.set(lookup.key, record);
+            });
           }
           part.forEach((lookup, i) => lookup.resolve(found[i]));
         },

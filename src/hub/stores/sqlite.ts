@@ -31,6 +31,7 @@ import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
 import { DEFAULT_POLICY } from '../store';
 import { listParams } from './params';
 import { INSERT_AUDIT, RAISE_LAST_CLIENT, UPSERT_USAGE, auditFrom, auditParams, listAuditSql } from './usageAudit';
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheStats } from '../tokenCache';
 
 type Row = Record<string, unknown>;
 
@@ -79,6 +80,20 @@ function tokenFrom(row: Row): TokenRecord {
   };
 }
 
+/** A listing's row as an array (statement.raw(): no object per row), columns in TOKEN_COLUMNS' order. */
+function tokenFromValues(values: unknown[]): TokenRecord {
+  return {
+    id: values[0] as string,
+    workspaceId: values[1] as string,
+    name: values[2] as string,
+    maskedKey: values[3] as string,
+    endpoints: JSON.parse(values[4] as string) as string[],
+    createdAt: values[5] as number,
+    expiresAt: (values[6] as number | null) ?? null,
+    lastUsedAt: (values[7] as number | null) ?? null,
+  };
+}
+
 function idempotencyFrom(row: Row): IdempotencyRecord {
   return {
     workspaceId: row.workspace_id as string,
@@ -107,11 +122,15 @@ const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at
 const LIST_SEARCH = 1;
 const LIST_AFTER = 2;
 const LIST_MASKED = 4;
+/**
+ * A search term the trigram index can serve (3 characters or more) is answered from it when it matches fewer names
+ * than this (the candidates are then read, filtered and sorted); a term matching more names is found sooner by
+ * walking the newest-first index, which stops after `limit` matches. Either way LIKE decides, so the answer is the same.
+ */
+const SEARCH_CANDIDATES_MAX = 2000;
 
 class NameTaken extends Error {}
 
-/** Bound of the validated authentication cache (entries; it is cleared when full). */
-const AUTH_CACHE_MAX = 50_000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -122,7 +141,7 @@ export class SqliteStore implements Store {
    * PRAGMA data_version (it changes whenever another connection, in any process, commits), and this
    * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
    */
-  private readonly authCache = new Map<string, TokenAuthRecord>();
+  private readonly authCache: TokenCache;
   /** Endpoints' upstreams (the gateway's per-request lookup), valid under the same rule as authCache. */
   private readonly upstreamCache = new Map<string, string | null>();
   private authCacheVersion = -1;
@@ -138,7 +157,11 @@ export class SqliteStore implements Store {
   };
 
   /** Opens (creating it and its folder when missing) the database file. */
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: { tokenCacheSize?: number } = {},
+  ) {
+    this.authCache = new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = guard(() => new Database(file));
     guard(() => {
@@ -184,8 +207,23 @@ export class SqliteStore implements Store {
           (variant & LIST_SEARCH ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
           (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
           ' ORDER BY created_at DESC, id DESC LIMIT @limit',
-      );
+        )
+        .raw();
+    // The same listing from the trigram index's candidates (t. columns: the index has a column "name" too).
+    const listFromIndex = (variant: number) =>
+      db.prepare(
+        `SELECT ${TOKEN_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} FROM tokens_name_fts f CROSS JOIN tokens t ON t.rowid = f.rowid
+         WHERE f.tokens_name_fts MATCH @match AND t.workspace_id = @workspaceId AND t.name LIKE @pattern ESCAPE '\\'` +
+          (variant & LIST_AFTER ? ' AND (t.created_at, t.id) < (@afterCreatedAt, @afterId)' : '') +
+          (variant & LIST_MASKED ? ' AND t.masked_key = @maskedKey' : '') +
+          ' ORDER BY t.created_at DESC, t.id DESC LIMIT @limit',
+        )
+        .raw();
     return {
+      searchCandidates: db
+        .prepare(`SELECT count(*) FROM (SELECT 1 FROM tokens_name_fts WHERE tokens_name_fts MATCH ? LIMIT ${SEARCH_CANDIDATES_MAX})`)
+        .pluck(),
+      listFromIndex: Array.from({ length: (LIST_AFTER | LIST_MASKED) + 1 }, (_, variant) => listFromIndex(variant)),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
@@ -259,6 +297,10 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  tokenCacheStats(): TokenCacheStats {
+    return this.authCache.stats();
   }
 
   async getMeta(key: string): Promise<string | null> {
@@ -465,6 +507,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    guard(() =>
+      this.db
+        .transaction(() => {
+          for (const token of tokens) this.s.insertToken.run({ ...token, endpoints: JSON.stringify(token.endpoints) });
+        })
+        .immediate(),
+    );
+  }
+
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
     return guard(() => {
       const row = this.s.token.get(workspaceId, id) as Row | undefined;
@@ -474,9 +526,17 @@ export class SqliteStore implements Store {
 
   async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
     return guard(() => {
+      if (query.search !== undefined && [...query.search].length >= 3) {
+        // An FTS5 string: the term as one phrase, its double quotes doubled; trigram phrases match substrings.
+        const match = `"${query.search.replace(/"/g, '""')}"`;
+        if ((this.s.searchCandidates.get(match) as number) < SEARCH_CANDIDATES_MAX) {
+          const statement = this.s.listFromIndex[(query.after ? LIST_AFTER : 0) | (query.maskedKey ? LIST_MASKED : 0)];
+          return (statement.all({ ...listParams(workspaceId, query), match }) as unknown[][]).map(tokenFromValues);
+        }
+      }
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-      return (statement.all(listParams(workspaceId, query)) as Row[]).map(tokenFrom);
+      return (statement.all(listParams(workspaceId, query)) as unknown[][]).map(tokenFromValues);
     });
   }
 
@@ -550,7 +610,6 @@ export class SqliteStore implements Store {
         current: row.current === 1,
         previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
       };
-      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
       this.authCache.set(key, record);
       return record;
     });
