@@ -15,6 +15,12 @@ export interface LoadOptions {
   overallRate?: number;
   body?: string;
   contentType?: string;
+  /**
+   * POST /v1/verify: the Authorization is this service key and each request's body carries a random secret of
+   * tokensFile, as {"token", "endpoint": verifyEndpoint}.
+   */
+  serviceKey?: string;
+  verifyEndpoint?: string;
 }
 
 export interface LoadResult {
@@ -52,7 +58,14 @@ async function main() {
   if (options.contentType) headers['content-type'] = options.contentType;
   const request: Record<string, unknown> = { method: options.method, path: options.path, headers };
   if (options.body !== undefined) request.body = options.body;
-  if (tokens.length > 0) {
+  if (tokens.length > 0 && options.serviceKey !== undefined) {
+    const verifyHeaders = { ...headers, 'content-type': 'application/json', authorization: `Bearer ${options.serviceKey}` };
+    request.setupRequest = (req: { headers?: Record<string, string>; body?: string }) => {
+      req.headers = verifyHeaders;
+      req.body = JSON.stringify({ token: tokens[(Math.random() * tokens.length) | 0], endpoint: options.verifyEndpoint });
+      return req;
+    };
+  } else if (tokens.length > 0) {
     request.setupRequest = (req: { headers?: Record<string, string> }) => {
       req.headers = { ...headers, authorization: `Bearer ${tokens[(Math.random() * tokens.length) | 0]}` };
       return req;

@@ -1,4 +1,5 @@
-// Where the hub spends its CPU on the invoke path: `node out/bench/profile.js [valid|unknown] [seconds=10] [sqlite|postgres]`
+// Where the hub spends its CPU on the invoke path: `node out/bench/profile.js [valid|unknown|list] [seconds=10] [sqlite|postgres]`
+// (list: GET /v1/tokens?limit=200, the first page, with the account key, 10 connections)
 // (after `npm run build && npm run build:tests`). Seeds 10,000 tokens, runs `node --cpu-prof dist/hub.js serve`,
 // loads it with autocannon from another process (50 connections, random tokens), stops it, and prints the
 // functions with the most self time from the .cpuprofile it wrote (and where the profile is, for Chrome DevTools).
@@ -49,7 +50,7 @@ export function selfTimes(profile: CpuProfile): Array<{ name: string; where: str
 }
 
 async function main() {
-  const mode = process.argv[2] === 'unknown' ? 'unknown' : 'valid';
+  const mode = process.argv[2] === 'unknown' || process.argv[2] === 'list' ? process.argv[2] : 'valid';
   const seconds = Number(process.argv[3] ?? 10);
   const kind = process.argv[4] === 'postgres' ? 'postgres' : 'sqlite';
   const dir = mkTemp('tokenhub-bench-profile-');
@@ -58,7 +59,8 @@ async function main() {
     const db = pg ? await pg.createDatabase('profile') : path.join(dir, 'hub.db');
     const seeded = await seed(db, 'bench', 10_000, pg ? 8 : 1);
     const tokensFile = path.join(dir, 'tokens.txt');
-    fs.writeFileSync(tokensFile, (mode === 'valid' ? seeded.secrets : unknownTokens(10_000)).join('\n'));
+    const credentials = mode === 'valid' ? seeded.secrets : mode === 'list' ? [seeded.accountKey] : unknownTokens(10_000);
+    fs.writeFileSync(tokensFile, credentials.join('\n'));
     const profDir = path.join(dir, 'prof');
     const hub = await startBenchHub(
       db,
@@ -71,9 +73,9 @@ async function main() {
     const result = await runLoad(
       {
         url,
-        path: `/v1/endpoints/${ENDPOINT}/invoke`,
-        method: 'POST',
-        connections: 50,
+        ...(mode === 'list'
+          ? { path: '/v1/tokens?limit=200', method: 'GET' as const, connections: 10 }
+          : { path: `/v1/endpoints/${ENDPOINT}/invoke`, method: 'POST' as const, connections: 50 }),
         durationSec: seconds,
         tokensFile,
         ...(process.env.RATE ? { overallRate: Number(process.env.RATE) } : {}),

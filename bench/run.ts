@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only verify,manage,env,scan,usages,bundle,vscode] [-- --no-postgres] [-- --postgres]
+// `npm run bench [-- --quick] [-- --only verify,gateway,manage,env,scan,usages,bundle,vscode] [-- --no-postgres] [-- --postgres]
 //   [-- --no-vscode] [-- --seconds N] [-- --rounds N] [-- --hub-bin PATH]` (--seconds/--rounds: of each verify run;
 //   --hub-bin: another build of dist/hub.js, e.g. of an earlier commit, to compare)
 //
@@ -14,13 +14,14 @@ import path from 'path';
 import { machine, progress, RESULTS_DIR, round, type MachineState } from './lib/common';
 import { hubBin } from './lib/hub';
 import { benchBundle, type BundleResult } from './sections/bundle';
+import { benchGateway, type GatewayResult } from './sections/gateway';
 import { benchEnv, benchScan, type EnvResult, type ScanResult } from './sections/local';
 import { benchManage, type ManageResult } from './sections/manage';
 import { benchUsages, type UsagesResult } from './sections/usages';
 import { benchVerify, type VerifyResult } from './sections/verify';
 import { benchVsCode, type VsCodeResult } from './sections/vscode';
 
-const SECTIONS = ['verify', 'manage', 'env', 'scan', 'usages', 'bundle', 'vscode'] as const;
+const SECTIONS = ['verify', 'gateway', 'manage', 'env', 'scan', 'usages', 'bundle', 'vscode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -76,7 +77,11 @@ interface Results {
   skipped: string[];
   verify: Partial<Record<'sqlite' | 'postgres', VerifyResult['verify']>>;
   reject: Partial<Record<'sqlite' | 'postgres', VerifyResult['reject']>>;
+  /** POST /v1/verify with a service key against invoke in the same rounds (ratio: verify API ÷ invoke). */
+  verifyApi: Partial<Record<'sqlite' | 'postgres', VerifyResult['verifyApi']>>;
   seed?: Partial<Record<'sqlite' | 'postgres', VerifyResult['seed']>>;
+  /** The gateway against a bare node:http proxy to the same upstream (SQLite). */
+  gateway?: GatewayResult;
   list?: {
     perPageMs: number;
     barePageMs: number;
@@ -85,7 +90,21 @@ interface Results {
     growth: number;
     searchGrowth: number;
     seedMethod: string;
-    bySize: Array<{ tokens: number; perPageMs: number; firstPageMs: number; searchMs: number; pages: number; pageBytes: number; seedMs: number; load: number }>;
+    /** rare-term search at the largest store ÷ at the smallest. */
+    rareSearchGrowth: number;
+    bySize: Array<{
+      tokens: number;
+      perPageMs: number;
+      firstPageMs: number;
+      searchMs: number;
+      rareSearchMs: number;
+      pages: number;
+      pageBytes: number;
+      seedMs: number;
+      rssMiB: number;
+      verify?: { rps: number; cpuUsPerRequest: number; p99Ms: number; hitRate?: number };
+      load: number;
+    }>;
   };
   create?: {
     perOpMs: number;
@@ -117,6 +136,13 @@ function table(results: Results): string {
         rows.push([`  at ${h.rate} req/s: CPU µs/request`, fmt(h.cpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest / h.cpuUsPerRequest), '', '']);
       }
       rows.push([`  CPU µs/request (saturated)`, fmt(v.cpuUsPerRequest, 1), fmt(v.bareCpuUsPerRequest, 1), fmt(v.cpuRatio), '', '']);
+      if (v.tokenCache) rows.push([`  token cache hit rate`, fmt(v.tokenCache.hitRate, 3), `${v.tokenCache.size} of ${v.tokenCache.max} kept`, '', '', '']);
+    }
+    const a = results.verifyApi[kind];
+    if (a) {
+      rows.push([`verify API ${kind} (req/s)`, `${a.rps}`, `${a.bareRps} invoke`, fmt(a.ratio), '', fmt(Math.max(...a.loadAverage), 1)]);
+      rows.push([`  latency p50 / p99 (ms)`, `${fmt(a.p50Ms)} / ${fmt(a.p99Ms)}`, `${fmt(a.bareP50Ms)} / ${fmt(a.bareP99Ms)}`, fmt(a.p99Ms / a.bareP99Ms), '', '']);
+      rows.push([`  CPU µs/request (saturated)`, fmt(a.cpuUsPerRequest, 1), fmt(a.bareCpuUsPerRequest, 1), fmt(a.cpuRatio), '', '']);
     }
     const r = results.reject[kind];
     if (r) {
@@ -125,12 +151,35 @@ function table(results: Results): string {
       rows.push([`  CPU µs/request (saturated)`, fmt(r.cpuUsPerRequest, 1), fmt(r.bareCpuUsPerRequest, 1), fmt(r.cpuRatio), '', '']);
     }
   }
+  if (results.gateway) {
+    const g = results.gateway;
+    rows.push([`gateway sqlite (req/s)`, `${g.rps}`, `${g.bareRps} bare proxy`, fmt(g.ratio), `≥ ${g.goal}${mark(g.ratio >= g.goal)}`, fmt(Math.max(...g.loadAverage), 1)]);
+    rows.push([`  latency p50 / p99 (ms)`, `${fmt(g.p50Ms)} / ${fmt(g.p99Ms)}`, `${fmt(g.bareP50Ms)} / ${fmt(g.bareP99Ms)}`, fmt(g.p99Ms / g.bareP99Ms), '', '']);
+    if (g.atHalfLoad) {
+      const h = g.atHalfLoad;
+      rows.push([`  at ${h.rate} req/s: p50 / p99 (ms)`, `${fmt(h.p50Ms)} / ${fmt(h.p99Ms)}`, `${fmt(h.bareP50Ms)} / ${fmt(h.bareP99Ms)}`, fmt(h.p99Ms / h.bareP99Ms), '', '']);
+      rows.push([`  at ${h.rate} req/s: CPU µs/request`, fmt(h.cpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest, 1), fmt(h.bareCpuUsPerRequest / h.cpuUsPerRequest), '', '']);
+    }
+    rows.push([`  CPU µs/request (saturated)`, fmt(g.cpuUsPerRequest, 1), fmt(g.bareCpuUsPerRequest, 1), fmt(g.cpuRatio), '', '']);
+  }
   if (results.list) {
     const l = results.list;
     rows.push([`list page of 200 (ms)`, fmt(l.perPageMs, 3), `${fmt(l.barePageMs, 3)} bare`, fmt(l.ratio), '', '']);
-    for (const s of l.bySize) rows.push([`  ${s.tokens} tokens: page / search`, `${fmt(s.perPageMs, 3)} / ${fmt(s.searchMs, 3)}`, '', '', '', fmt(s.load, 1)]);
+    for (const s of l.bySize) {
+      rows.push([`  ${s.tokens} tokens: page / search 1 % / search 1 (ms)`, `${fmt(s.perPageMs, 3)} / ${fmt(s.searchMs, 3)} / ${fmt(s.rareSearchMs, 3)}`, '', '', '', fmt(s.load, 1)]);
+      if (s.verify) {
+        const v = s.verify;
+        rows.push([`    verify req/s, CPU µs, hit rate; hub RSS`, `${v.rps}, ${fmt(v.cpuUsPerRequest, 1)}, ${fmt(v.hitRate, 3)}; ${fmt(s.rssMiB, 0)} MiB`, '', '', '', '']);
+      }
+    }
+    const smallest = l.bySize[0];
+    const largest = l.bySize[l.bySize.length - 1];
     rows.push([`  growth largest ÷ smallest`, `page ${fmt(l.growth)}×`, '', '', `flat${mark(l.growth < 1.5)}`, '']);
-    rows.push([`  search growth`, `${fmt(l.searchGrowth)}×`, '', '', '', '']);
+    rows.push([`  search growth (1 % / 1 match)`, `${fmt(l.searchGrowth)}× / ${fmt(l.rareSearchGrowth)}×`, '', '', `≤ 2×${mark(l.searchGrowth <= 2 && l.rareSearchGrowth <= 2)}`, '']);
+    if (smallest.verify && largest.verify) {
+      const cpu = largest.verify.cpuUsPerRequest / smallest.verify.cpuUsPerRequest;
+      rows.push([`  verify CPU growth`, `${fmt(cpu)}×`, `${fmt(smallest.verify.cpuUsPerRequest, 1)} µs at ${smallest.tokens}`, '', '', '']);
+    }
   }
   if (results.create) {
     const c = results.create;
@@ -148,7 +197,9 @@ function table(results: Results): string {
     rows.push([`activation in VS Code (ms)`, fmt(e.activationMs, 1), `${fmt(e.baselineActivationMs, 1)} empty ext.`, fmt(e.activationRatio), `< 50${mark(e.activationMs < 50)}`, fmt(e.load, 1)]);
     if (e.activationRuns) rows.push([`  each launch (ms)`, e.activationRuns.map((x) => fmt(x, 1)).join(' / '), '', '', '', '']);
     rows.push([`  code loading (ms)`, fmt(e.codeLoadMs, 1), '', '', '', '']);
-    rows.push([`tree: first page of 10,000 (ms)`, fmt(e.treeFirstPageMs, 1), `${fmt(e.treeBaselineMs, 1)} listTokens`, fmt(e.treeRatio), '', '']);
+    const count = e.treeTokens?.toLocaleString('en-US') ?? '?';
+    rows.push([`tree: first page of ${count} (ms)`, fmt(e.treeFirstPageMs, 1), `${fmt(e.treeBaselineMs, 1)} listTokens`, fmt(e.treeRatio), `< 50${mark(e.treeFirstPageMs !== undefined && e.treeFirstPageMs < 50)}`, '']);
+    rows.push([`tree: Load More (ms)`, fmt(e.treeLoadMoreMs, 1), '', '', `< 50${mark(e.treeLoadMoreMs !== undefined && e.treeLoadMoreMs < 50)}`, '']);
   }
   if (results.env) {
     const v = results.env;
@@ -193,6 +244,7 @@ async function main(): Promise<number> {
     skipped: [],
     verify: {},
     reject: {},
+    verifyApi: {},
     errors: {},
   };
   const q = args.quick;
@@ -219,15 +271,27 @@ async function main(): Promise<number> {
         });
         results.verify[kind] = r.verify;
         results.reject[kind] = r.reject;
+        results.verifyApi[kind] = r.verifyApi;
         (results.seed ??= {})[kind] = r.seed;
       });
     }
   }
+  if (args.only.has('gateway')) {
+    await attempt('gateway', async () => {
+      results.gateway = await benchGateway({
+        tokens: 10_000,
+        connections: 50,
+        durationSec: args.seconds ?? (q ? 2 : 6),
+        warmupSec: q ? 1 : 2,
+        rounds: args.rounds ?? (q ? 1 : 4),
+      });
+    });
+  }
   if (args.only.has('manage')) {
     await attempt('manage', async () => {
-      const sizes = q ? [1_000, 10_000] : [1_000, 10_000, 100_000];
-      if (q) results.skipped.push('management with 100,000 tokens (--quick)');
-      const m: ManageResult = await benchManage({ sizes, walk: 10_000, creates: q ? 200 : 1_000, searches: q ? 10 : 30 });
+      const sizes = q ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
+      if (q) results.skipped.push('management with 100,000 and 1,000,000 tokens (--quick)');
+      const m: ManageResult = await benchManage({ sizes, walk: 10_000, creates: q ? 200 : 1_000, searches: q ? 10 : 30, verifySec: q ? 2 : 5 });
       const at10k = m.bySize.find((s) => s.tokens === 10_000) ?? m.bySize[m.bySize.length - 1];
       const first = m.bySize[0];
       const last = m.bySize[m.bySize.length - 1];
@@ -238,12 +302,16 @@ async function main(): Promise<number> {
         // The smallest store has only 5 pages of 200: compare the first page, measured the same way at every size.
         growth: round(last.firstPageMs / first.firstPageMs, 2),
         searchGrowth: round(last.searchMs / first.searchMs, 2),
+        rareSearchGrowth: round(last.rareSearchMs / first.rareSearchMs, 2),
         seedMethod: m.seedMethod,
         bySize: m.bySize.map((s) => ({
           tokens: s.tokens,
           perPageMs: s.perPageMs,
           firstPageMs: s.firstPageMs,
           searchMs: s.searchMs,
+          rareSearchMs: s.rareSearchMs,
+          rssMiB: s.rssMiB,
+          verify: s.verify,
           pages: s.pages,
           pageBytes: s.pageBytes,
           seedMs: s.seedMs,
@@ -285,7 +353,7 @@ async function main(): Promise<number> {
       await attempt('vscode', async () => {
         results.extension = {
           ...results.extension,
-          ...(await benchVsCode({ tokens: 10_000, reps: 10, launches: 3, bundleFile: results.extension?.bundleFile })),
+          ...(await benchVsCode({ tokens: 100_000, reps: 10, launches: 3, bundleFile: results.extension?.bundleFile })),
         };
       });
     }

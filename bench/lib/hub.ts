@@ -8,6 +8,8 @@ export interface BenchHub {
   pid: number;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** After stop(): the verified-token cache's figures from the line the hub prints as it stops. */
+  tokenCache(): { size: number; max: number; hits: number; misses: number; hitRate: number } | undefined;
 }
 
 export function hubBin(): string {
@@ -39,13 +41,23 @@ export async function startBenchHub(db: string, args: string[] = [], nodeArgs: s
       reject(new Error(`hub exited before listening:\n${output}`));
     });
   });
-  // Keep reading its output (warnings) so that a full pipe never blocks it.
-  child.stdout!.resume();
+  // Keep reading its output (warnings, the cache's line at shutdown) so that a full pipe never blocks it.
+  let tail = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-65_536);
+  });
   child.stderr!.resume();
   return {
     url,
     pid: child.pid!,
     process: child,
+    tokenCache() {
+      const match = /Token cache: (\d+) hits, (\d+) misses, (\d+) of at most (\d+) tokens/.exec(tail);
+      if (!match) return undefined;
+      const [hits, misses, size, max] = match.slice(1).map(Number);
+      const stats = { hits, misses, size, max };
+      return { ...stats, hitRate: stats.hits + stats.misses > 0 ? Math.round((stats.hits / (stats.hits + stats.misses)) * 1000) / 1000 : 0 };
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

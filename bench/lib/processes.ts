@@ -22,8 +22,9 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startBare(): Promise<BareServer> {
-  const child = spawn(process.execPath, [path.join(BENCH_OUT, 'bareServer.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The bare baseline (bareServer.js), or another bare script of bench/ given its file name and arguments. */
+export async function startBare(script = 'bareServer.js', args: string[] = []): Promise<BareServer> {
+  const child = spawn(process.execPath, [path.join(BENCH_OUT, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
     child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));

@@ -1,14 +1,15 @@
 // Management calls as the extension makes them, one after another over one keep-alive connection: walking the token
-// list page by page (limit 200), a search, creating tokens. Measured with 1,000 / 10,000 / 100,000 tokens in the
-// store (seeded through the store layer, not HTTP) to show whether the cost stays flat. Baseline: the same client
-// against bare node:http answering a body of the same size.
+// list page by page (limit 200), a search, creating tokens; then verify under load and the hub's memory. Measured
+// with 1,000 up to 1,000,000 tokens in one workspace (seeded through the store layer in batches, not HTTP) to show
+// whether the cost stays flat. Baselines: the same client against bare node:http answering a body of the same size,
+// and for verify the same hub's figure at the smallest size.
 import fs from 'fs';
 import path from 'path';
 import { load1, median, mkTemp, msSince, percentileOfSorted, progress, round } from '../lib/common';
 import { startBenchHub, type BenchHub } from '../lib/hub';
 import { json, request } from '../lib/http';
-import { startBare, type BareServer } from '../lib/processes';
-import { ENDPOINT, seed } from '../lib/seed';
+import { runLoad, startBare, type BareServer } from '../lib/processes';
+import { ENDPOINT, seed, seedWord } from '../lib/seed';
 
 export interface ManageOptions {
   sizes: number[];
@@ -16,6 +17,8 @@ export interface ManageOptions {
   walk: number;
   creates: number;
   searches: number;
+  /** Seconds of verify load per size (0: none). */
+  verifySec: number;
 }
 
 export interface SizeResult {
@@ -26,9 +29,16 @@ export interface SizeResult {
   perPageMedianMs: number;
   firstPageMs: number;
   pageBytes: number;
+  /** A 3-character term matching 1 % of the names ("z07"), limit 50. */
   searchMs: number;
+  /** A 6-letter word matching one name (or very few), limit 50: the trigram index's case. */
+  rareSearchMs: number;
   createPerOpMs: number;
   createP99Ms: number;
+  /** invoke, 50 connections, random tokens among 20,000 of the seeded ones spread over the table. */
+  verify?: { rps: number; cpuUsPerRequest: number; p99Ms: number; hitRate?: number };
+  /** The hub's resident memory after everything above (MiB). */
+  rssMiB: number;
   load: number;
 }
 
@@ -56,6 +66,12 @@ async function bareBaseline(bare: BareServer, pageBytes: number, reps: number): 
     if (i >= 5) post.push(msSince(started));
   }
   return { pageMs: median(page), postMs: median(post) };
+}
+
+/** VmRSS of a process, MiB. */
+function residentMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? round(Number(match[1]) / 1024, 1) : NaN;
 }
 
 async function measureSize(tokens: number, options: ManageOptions): Promise<SizeResult> {
@@ -103,12 +119,19 @@ async function measureSize(tokens: number, options: ManageOptions): Promise<Size
       firstPage.push(msSince(started));
     }
 
-    // A search that matches about one name in a hundred: LIKE '%…%' cannot use an index.
+    // A 3-character term matching one name in a hundred, spread evenly (seedName's tag), and a term matching one.
     const searchTimes: number[] = [];
+    const rareTimes: number[] = [];
     for (let i = 0; i < options.searches; i++) {
-      const started = process.hrtime.bigint();
-      await list(null, 50, `seed-0${String(i % 10)}`);
+      let started = process.hrtime.bigint();
+      const common = await list(null, 50, `z0${String(i % 10)}`);
       searchTimes.push(msSince(started));
+      if (common.data.length !== Math.min(50, Math.floor(tokens / 100))) throw new Error(`search z0${i % 10}: ${common.data.length} tokens`);
+      const rare = seedWord(Math.floor(((i + 0.5) / options.searches) * tokens));
+      started = process.hrtime.bigint();
+      const one = await list(null, 50, rare);
+      rareTimes.push(msSince(started));
+      if (one.data.length < 1 || one.data.length > 5) throw new Error(`search ${rare}: ${one.data.length} tokens`);
     }
 
     progress(`manage/${tokens}: creating ${options.creates} tokens one after another`);
@@ -119,6 +142,22 @@ async function measureSize(tokens: number, options: ManageOptions): Promise<Size
       createTimes.push(msSince(started));
     }
     const sortedCreates = [...createTimes].sort((a, b) => a - b);
+
+    let verify: SizeResult['verify'];
+    if (options.verifySec > 0) {
+      progress(`manage/${tokens}: verify for ${options.verifySec} s`);
+      const tokensFile = path.join(dir, 'valid.txt');
+      const step = Math.max(1, Math.floor(seeded.secrets.length / 20_000));
+      fs.writeFileSync(tokensFile, seeded.secrets.filter((_, i) => i % step === 0).join('\n'));
+      const base = { url: hub.url, path: `/v1/endpoints/${ENDPOINT}/invoke`, method: 'POST' as const, connections: 50, tokensFile };
+      await runLoad({ ...base, durationSec: 1 }, hub.pid); // warm-up
+      const run = await runLoad({ ...base, durationSec: options.verifySec }, hub.pid);
+      if ((run.statuses['200'] ?? 0) !== run.requests) throw new Error(`verify: ${JSON.stringify(run.statuses)}`);
+      verify = { rps: Math.round(run.rps), cpuUsPerRequest: round(run.serverCpuUsPerRequest, 1), p99Ms: round(run.p99Ms, 2) };
+    }
+    const rssMiB = residentMiB(hub.pid);
+    await hub.stop();
+    if (verify) verify.hitRate = hub.tokenCache()?.hitRate;
     return {
       tokens,
       seedMs: Math.round(seeded.seedMs),
@@ -128,8 +167,11 @@ async function measureSize(tokens: number, options: ManageOptions): Promise<Size
       firstPageMs: round(median(firstPage), 3),
       pageBytes,
       searchMs: round(median(searchTimes), 3),
+      rareSearchMs: round(median(rareTimes), 3),
       createPerOpMs: round(createTimes.reduce((a, b) => a + b, 0) / createTimes.length, 3),
       createP99Ms: round(percentileOfSorted(sortedCreates, 99), 3),
+      verify,
+      rssMiB,
       load: load1(),
     };
   } finally {

@@ -4,12 +4,14 @@ import { randomUUID } from 'crypto';
 import { redactSecrets } from '../core/redact';
 import {
   ApiErrorBody,
+  AuditPage,
   CreateTokenRequest,
   Endpoint,
   InvokeResult,
   RotateTokenRequest,
   Token,
   TokenPage,
+  TokenUsage,
   TokenWithSecret,
   Workspace,
 } from '../contract/types';
@@ -177,6 +179,16 @@ export class HubClient {
       if (error instanceof HubRequestError && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  /** A token's calls per UTC day and endpoint over the last `days` days (1 to 90). */
+  getTokenUsage(id: string, days = 30): Promise<TokenUsage> {
+    return this.request({ method: 'GET', url: `/v1/tokens/${encodeURIComponent(id)}/usage`, params: { days } });
+  }
+
+  /** The workspace's audit trail, newest first (one token's events with `tokenId`). */
+  listAudit(options: { tokenId?: string; limit?: number; cursor?: string } = {}): Promise<AuditPage> {
+    return this.request({ method: 'GET', url: '/v1/audit', params: options });
   }
 
   createToken(body: CreateTokenRequest, options: MutationOptions = {}): Promise<TokenWithSecret> {

@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   init: async () => (await import('../hub/commands/admin')).init,
   endpoint: async () => (await import('../hub/commands/admin')).endpoint,
   'account-key': async () => (await import('../hub/commands/admin')).accountKey,
+  'service-key': async () => (await import('../hub/commands/admin')).serviceKey,
   openapi: async () => (await import('../hub/commands/openapi')).openapi,
   scan: async () => (await import('../cli/scan')).scan,
   // The client side (docs/cli.md).

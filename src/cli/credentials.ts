@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { normaliseHubUrl } from '../api/client';
 import { writeFileAtomically } from '../core/atomicWrite';
+import { hasControlCharacter } from '../core/validation';
 import { CliError, EXIT, UsageError } from './errors';
 import { detectKeychain, type Keychain } from './keychain';
 
@@ -42,6 +43,10 @@ export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
 /** A hub URL as given by a person: http(s) only, without a trailing slash. */
 export function checkHubUrl(input: string): string {
   const url = normaliseHubUrl(input);
+  // A URL is stored and handed to the keychain: nothing in it may end a quoted string or a line anywhere.
+  if (hasControlCharacter(url) || /["'`\\]/.test(url)) {
+    throw new UsageError('The hub URL holds a quote, a backslash or a control character; type the address again, such as http://127.0.0.1:8787.');
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -54,7 +59,8 @@ export function checkHubUrl(input: string): string {
   if (parsed.username || parsed.password || parsed.search || parsed.hash) {
     throw new UsageError('Give the hub URL without user name, password, query or fragment.');
   }
-  return url;
+  // The URL's own normal form (lowercase host, default port dropped, escapes), without a trailing slash.
+  return normaliseHubUrl(parsed.href);
 }
 
 function readStored(env: NodeJS.ProcessEnv): StoredFile | null {

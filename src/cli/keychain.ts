@@ -1,12 +1,11 @@
-// The operating system's keychain, when there is one: `secret-tool` (libsecret, over the D-Bus session) on Linux and
-// other Unix desktops, `security` on macOS. Detected per run; every failure is reported so the caller can fall back
-// to the credentials file. The key goes to the tool on stdin, never on its command line (visible in `ps`).
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+// The operating system's keychain, when there is one, through @napi-rs/keyring's Entry API: the macOS Keychain, the
+// Windows Credential Manager, and the Secret Service (GNOME Keyring, KWallet) on Linux and other Unix desktops. The
+// key goes to the OS through the library's calls: no command line, no command stream, nothing a hub URL could
+// break out of. Detected per run; every failure is reported so the caller can fall back to the credentials file.
+import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 
 export interface Keychain {
-  /** How `whoami` and `login` name it: "the keychain (secret-tool)". */
+  /** How `whoami` and `login` name it: "the macOS Keychain". */
   readonly description: string;
   store(url: string, key: string): Promise<void>;
   /** The key stored for this hub URL, or null when there is none. */
@@ -14,105 +13,70 @@ export interface Keychain {
   remove(url: string): Promise<void>;
 }
 
+/** One credential of the keychain: what the library's AsyncEntry does, so tests can stand in for it. */
+export type KeychainEntry = Pick<AsyncEntry, 'setPassword' | 'getPassword' | 'deleteCredential'>;
+
 const SERVICE = 'tokenhub';
-const TIMEOUT_MS = 15_000;
 
 /**
- * The keychain to use, or null for the credentials file. `TOKENHUB_KEYCHAIN=none` forces the file
- * (CI, containers); on Linux secret-tool is used only when it is on PATH and a D-Bus session bus is announced.
+ * Entries of the Secret Service only: without a pin the library silently falls back to the kernel keyring, which
+ * does not survive a reboot, and the person would be signed out without a word.
+ */
+const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
+
+/**
+ * The keychain to use, or null for the credentials file. `TOKENHUB_KEYCHAIN=none` forces the file (CI,
+ * containers); on Linux the Secret Service is used only when a D-Bus session bus is announced, as it runs on one.
  */
 export function detectKeychain(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Keychain | null {
   const choice = (env.TOKENHUB_KEYCHAIN ?? 'auto').toLowerCase();
   if (choice === 'none' || choice === 'off' || choice === 'file') return null;
-  if (platform === 'win32') return null;
-  if (platform === 'darwin') {
-    const security = findOnPath('security', env) ?? (isExecutable('/usr/bin/security') ? '/usr/bin/security' : null);
-    return security ? macKeychain(security) : null;
-  }
-  const secretTool = findOnPath('secret-tool', env);
-  if (!secretTool || !env.DBUS_SESSION_BUS_ADDRESS) return null;
-  return secretToolKeychain(secretTool, env);
+  const description =
+    platform === 'darwin' ? 'the macOS Keychain' : platform === 'win32' ? 'the Windows Credential Manager' : 'the keychain (Secret Service)';
+  if (platform !== 'darwin' && platform !== 'win32' && !env.DBUS_SESSION_BUS_ADDRESS) return null;
+  const library = loadKeyring();
+  if (!library) return null;
+  return entryKeychain(description, (url) => new library.AsyncEntry(SERVICE, url, ENTRY_OPTIONS));
 }
 
-function secretToolKeychain(tool: string, env: NodeJS.ProcessEnv): Keychain {
-  const attributes = (url: string) => ['service', SERVICE, 'url', url];
+/** A keychain whose credentials are the entries `entryFor` makes, one per hub URL (the URL is the account name). */
+export function entryKeychain(description: string, entryFor: (url: string) => KeychainEntry): Keychain {
+  const failed = (what: string, error: unknown) => new Error(`${description} could not ${what} the key (${reasonOf(error)})`);
   return {
-    description: 'the keychain (secret-tool)',
+    description,
     async store(url, key) {
-      const result = await runTool(tool, ['store', '--label', `Token Hub account key for ${url}`, ...attributes(url)], key, env);
-      if (result.code !== 0) throw new Error(`secret-tool could not store the key (${result.reason})`);
+      try {
+        await entryFor(url).setPassword(key);
+      } catch (error) {
+        throw failed('store', error);
+      }
     },
     async lookup(url) {
-      const result = await runTool(tool, ['lookup', ...attributes(url)], '', env);
-      if (result.code !== 0 || result.stdout === '') return null;
-      return result.stdout.replace(/\r?\n$/, '');
+      try {
+        return (await entryFor(url).getPassword()) ?? null;
+      } catch {
+        return null;
+      }
     },
     async remove(url) {
-      await runTool(tool, ['clear', ...attributes(url)], '', env);
+      await entryFor(url)
+        .deleteCredential()
+        .catch(() => false);
     },
   };
 }
 
-function macKeychain(tool: string): Keychain {
-  return {
-    description: 'the macOS keychain (security)',
-    async store(url, key) {
-      // `security -i` reads the command from stdin, so the key never appears in a process listing.
-      const line = `add-generic-password -U -s ${SERVICE} -a "${url}" -l "Token Hub" -w "${key}"\n`;
-      const result = await runTool(tool, ['-i'], line, process.env);
-      if (result.code !== 0 || /error/i.test(result.stderr)) throw new Error(`security could not store the key (${result.reason})`);
-    },
-    async lookup(url) {
-      const result = await runTool(tool, ['find-generic-password', '-s', SERVICE, '-a', url, '-w'], '', process.env);
-      if (result.code !== 0 || result.stdout === '') return null;
-      return result.stdout.replace(/\r?\n$/, '');
-    },
-    async remove(url) {
-      await runTool(tool, ['delete-generic-password', '-s', SERVICE, '-a', url], '', process.env);
-    },
-  };
-}
-
-interface ToolResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** A short reason for a failure, for a message (never holds the key). */
-  reason: string;
-}
-
-function runTool(tool: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = spawn(tool, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    child.on('error', (error) => resolve({ code: null, stdout, stderr, reason: (error as NodeJS.ErrnoException).code ?? 'could not start' }));
-    child.on('close', (code, signal) => {
-      const firstLine = stderr.trim().split('\n')[0] ?? '';
-      const reason = signal ? `stopped by ${signal}` : firstLine ? firstLine.slice(0, 160) : `exit code ${code}`;
-      resolve({ code, stdout, stderr, reason });
-    });
-  });
-}
-
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutable(file: string): boolean {
+/** The native module, or null where it cannot load (a platform it has no build for): then the file is used. */
+function loadKeyring(): typeof import('@napi-rs/keyring') | null {
   try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
+    return require('@napi-rs/keyring') as typeof import('@napi-rs/keyring'); // eslint-disable-line @typescript-eslint/no-require-imports
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** A short reason for a message: the library's first line, never the key (it is not in the library's errors). */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').slice(0, 160) || 'no reason given';
 }

@@ -49,6 +49,40 @@ export interface TokenWithSecret {
   secret: string;
 }
 
+export interface UsageCounts {
+  accepted: number;
+  /** 403s and verify answers of forbidden. */
+  refused: number;
+}
+
+/** GET /v1/tokens/{id}/usage: every UTC day of the window, oldest first, zeros included. */
+export interface TokenUsage {
+  tokenId: string;
+  days: Array<UsageCounts & { date: string; byEndpoint: Record<string, UsageCounts> }>;
+  lastUsedAt: string | null;
+  lastClientAddress: string | null;
+  lastUserAgent: string | null;
+}
+
+export type AuditAction = 'token.created' | 'token.rotated' | 'token.deleted' | 'account_key.created' | 'account_key.revoked' | 'endpoint.changed';
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  action: AuditAction;
+  tokenId?: string;
+  tokenName?: string;
+  endpointId?: string;
+  actor: { kind: 'account_key'; accountKeyId: string; maskedKey: string; label: string | null } | { kind: 'operator' };
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditPage {
+  data: AuditEvent[];
+  nextCursor: string | null;
+}
+
 export interface InvokeResult {
   endpoint: string;
   tokenId: string;
@@ -64,6 +98,8 @@ export type ErrorCode =
   | 'idempotency_mismatch'
   | 'rate_limited'
   | 'service_unavailable'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
   | `invalid_${string}`;
 
 export interface ApiErrorBody {

@@ -5,15 +5,17 @@ import { randomBytes } from 'crypto';
 
 export const ACCESS_TOKEN_PREFIX = 'thub_';
 export const ACCOUNT_KEY_PREFIX = 'thak_';
-export type TokenPrefix = typeof ACCESS_TOKEN_PREFIX | typeof ACCOUNT_KEY_PREFIX;
+/** A hub-wide key of a platform's own gateway, good for POST /v1/verify only. */
+export const SERVICE_KEY_PREFIX = 'thsk_';
+export type TokenPrefix = typeof ACCESS_TOKEN_PREFIX | typeof ACCOUNT_KEY_PREFIX | typeof SERVICE_KEY_PREFIX;
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const RANDOM_PART_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 export const TOKEN_LENGTH = ACCESS_TOKEN_PREFIX.length + RANDOM_PART_LENGTH + CHECKSUM_LENGTH;
 
-/** Both prefixes, for finding either kind of secret. */
-export const TOKEN_PREFIXES: readonly TokenPrefix[] = [ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX];
+/** Every prefix, for finding any kind of secret. */
+export const TOKEN_PREFIXES: readonly TokenPrefix[] = [ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX];
 
 /** The CRC-32 (IEEE) lookup table, as signed 32-bit values (the loops below keep the CRC in an int32). */
 export const CRC_TABLE = (() => {

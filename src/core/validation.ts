@@ -115,3 +115,12 @@ export function validateEnvVariableName(name: string): string | null {
 export function truncateForMessage(value: string, max = 40): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+/** True when the text holds a C0 control character (a newline included) or DEL. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,5 +1,6 @@
 // Developer tools (bundled to dist/dev.js): `node dist/dev.js <command>`.
 //   start                 the demo: a hub with a demo workspace, and VS Code with the extension connected to it
+//   upstream [--port N]   the demo endpoints' upstream service (src/dev/upstream.ts)
 //   install-code-server   install code-server (VS Code 1.100.3) into .vscode-test/code-server; fast when installed
 //   code-server [folder]  run that code-server on a free loopback port with the extension loaded from this repository
 //   user-readme [out]     write the Marketplace README (the marked parts of README.md) to dist/README.md
@@ -10,6 +11,7 @@ import * as path from 'path';
 import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from './codeServer';
 import { StartError, runStart } from './start';
 import { exportL10nBundle, L10N_BUNDLE } from './l10nExport';
+import { runUpstream } from './upstream';
 import { writeUserReadme } from './userReadme';
 
 type Command = (args: string[]) => Promise<number>;
@@ -26,6 +28,10 @@ const commands: Record<string, { summary: string; run: Command }> = {
         return 1;
       }
     },
+  },
+  upstream: {
+    summary: "the demo endpoints' upstream service (what the gateway forwards to): node dist/dev.js upstream [--port N]",
+    run: runUpstream,
   },
   'install-code-server': {
     summary: `install code-server ${CODE_SERVER_VERSION} (VS Code ${VSCODE_VERSION}) into .vscode-test/code-server`,

@@ -2,17 +2,21 @@
 //
 // 1. A hub (`node dist/hub.js serve`) on 127.0.0.1:8787, or a free port when 8787 is taken, with its SQLite database
 //    under .tokenhub/ in the repository (git-ignored), and the workspace `demo` with three endpoints: created on the
-//    first run, reused after. `tokenhub init` prints a new account key each run; it stays in this process's memory
+//    first run, reused after. The demo upstream (`node dist/dev.js upstream`, src/dev/upstream.ts) runs on a free
+//    port behind `chat-completions` (server-sent events) and `embeddings` (JSON), so the gateway reaches a real
+//    service; `moderation` keeps no upstream (invoke's stand-in only). `tokenhub init` prints a new account key each run; it stays in this process's memory
 //    and in the environment of the VS Code it starts, never in a file or a log.
 // 2. A demo folder, .tokenhub/demo-folder/: its own git repository (so the leak guard and "Add to .gitignore" have
-//    something to judge) with a harmless .env that its .gitignore lists and a committed app.js to paste a token into.
+//    something to judge) with a harmless .env that its .gitignore lists, a committed app.js to paste a token into,
+//    and call.js (src/dev/demo/call.js), which calls the gateway with the token in .env and prints the streamed
+//    answer, or says that the hub refused the token: create → insert → run → works → delete → refused.
 // 3. VS Code with the extension loaded from this repository and TOKENHUB_URL / TOKENHUB_ACCOUNT_KEY set, so that it
 //    connects on its own: the desktop `code` when it is on PATH, otherwise code-server (installed on demand into
 //    .vscode-test/) whose workbench URL is printed for a browser. code-server keeps its user data under .tokenhub/ and
 //    listens on the same port each run when it is free, so sign-ins, layout and sidebar width survive a restart.
 //
-// Ctrl+C stops what it started, and nothing else: code-server (with its process tree) and the hub (SIGTERM, so it
-// finishes requests in flight). A desktop VS Code window is the person's to close.
+// Ctrl+C stops what it started, and nothing else: code-server (with its process tree), the hub (SIGTERM, so it
+// finishes requests in flight) and the upstream. A desktop VS Code window is the person's to close.
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,6 +24,8 @@ import { CODE_SERVER_VERSION, VSCODE_VERSION, ensureCodeServer, killTree, repoRo
 
 export const DEMO_WORKSPACE = 'demo';
 export const DEMO_ENDPOINTS = ['chat-completions=Chat completions', 'embeddings=Embeddings', 'moderation=Moderation'];
+/** The demo endpoints that have the demo upstream behind them (the gateway forwards to it). */
+export const DEMO_UPSTREAM_ENDPOINTS = ['chat-completions', 'embeddings'];
 export const DEFAULT_HUB_PORT = 8787;
 export const DEFAULT_CODE_SERVER_PORT = 8788;
 
@@ -92,28 +98,40 @@ const token = process.env.TOKENHUB_TOKEN;
 console.log(token ? 'TOKENHUB_TOKEN is set.' : 'Insert a token into .env first: Insert into .env on a token of the Token Hub view.');
 `;
 
+/** The program that calls the gateway with the token in .env (a plain file of this repository, copied as it is). */
+const DEMO_CALL = () => fs.readFileSync(path.join(repoRoot(), 'src', 'dev', 'demo', 'call.js'), 'utf8');
+
 /**
- * Creates the demo folder on the first run, and makes it a git repository when it is none yet (folders of older
- * runs); whatever the person wrote in it is left alone. Returns what it did, for the summary, or undefined.
+ * Creates the demo folder on the first run, makes it a git repository when it is none yet (folders of older runs)
+ * and adds call.js to a folder made before it existed; whatever the person wrote in it is left alone. Returns what it
+ * did, for the summary, or undefined.
  */
 export function ensureDemoFolder(paths: DemoPaths): string | undefined {
   const done: string[] = [];
+  const file = (name: string) => path.join(paths.folder, name);
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: paths.folder, encoding: 'utf8', timeout: 30_000 });
+  const identity = ['-c', 'user.name=Token Hub demo', '-c', 'user.email=demo@tokenhub.invalid', '-c', 'commit.gpgsign=false'];
+  const commit = (files: string[], message: string) => [git('add', '--', ...files), git(...identity, 'commit', '-q', '-m', message)];
   if (!fs.existsSync(paths.folder)) {
     fs.mkdirSync(paths.folder, { recursive: true });
-    fs.writeFileSync(path.join(paths.folder, '.env'), DEMO_ENV, { mode: 0o600 });
-    fs.writeFileSync(path.join(paths.folder, '.gitignore'), '.env\n');
-    fs.writeFileSync(path.join(paths.folder, 'app.js'), DEMO_APP);
-    done.push('created now, with a .env, a .gitignore and app.js');
+    fs.writeFileSync(file('.env'), DEMO_ENV, { mode: 0o600 });
+    fs.writeFileSync(file('.gitignore'), '.env\n');
+    fs.writeFileSync(file('app.js'), DEMO_APP);
+    fs.writeFileSync(file('call.js'), DEMO_CALL());
+    done.push('created now, with a .env, a .gitignore, app.js and call.js');
   }
-  if (!fs.existsSync(path.join(paths.folder, '.git'))) {
-    if (!fs.existsSync(path.join(paths.folder, 'app.js'))) fs.writeFileSync(path.join(paths.folder, 'app.js'), DEMO_APP);
-    const tracked = ['.gitignore', 'app.js'].filter((file) => fs.existsSync(path.join(paths.folder, file)));
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: paths.folder, encoding: 'utf8', timeout: 30_000 });
-    const identity = ['-c', 'user.name=Token Hub demo', '-c', 'user.email=demo@tokenhub.invalid', '-c', 'commit.gpgsign=false'];
-    const steps = [git('init', '-q'), git('add', '--', ...tracked), git(...identity, 'commit', '-q', '-m', 'The demo project of npm start')];
+  if (!fs.existsSync(file('.git'))) {
+    if (!fs.existsSync(file('app.js'))) fs.writeFileSync(file('app.js'), DEMO_APP);
+    if (!fs.existsSync(file('call.js'))) fs.writeFileSync(file('call.js'), DEMO_CALL());
+    const tracked = ['.gitignore', 'app.js', 'call.js'].filter((name) => fs.existsSync(file(name)));
+    const steps = [git('init', '-q'), ...commit(tracked, 'The demo project of npm start')];
     const failed = steps.find((step) => step.error || step.status !== 0);
     if (failed) done.push(`not a git repository: git ${failed.error ? 'is not installed' : `failed (${String(failed.stderr).trim().split('\n')[0]})`}, so the leak guard cannot tell what git would commit`);
-    else done.push(`a git repository with ${tracked.join(' and ')} committed`);
+    else done.push(`a git repository with ${tracked.join(', ')} committed`);
+  } else if (!fs.existsSync(file('call.js'))) {
+    fs.writeFileSync(file('call.js'), DEMO_CALL());
+    const failed = commit(['call.js'], 'call.js: calls the gateway with the token in .env').find((step) => step.error || step.status !== 0);
+    done.push(failed ? 'call.js added (not committed: git failed)' : 'call.js added and committed');
   }
   return done.length > 0 ? done.join('; ') : undefined;
 }
@@ -214,6 +232,55 @@ function spawnHub(paths: DemoPaths, port: number): Promise<RunningHub | 'inUse'>
   });
 }
 
+/** The demo upstream (`node dist/dev.js upstream`) on a free loopback port; its output goes to .tokenhub/upstream.log. */
+function startDemoUpstream(paths: DemoPaths): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const logFile = path.join(paths.dataDir, 'upstream.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [path.join(paths.repo, 'dist', 'dev.js'), 'upstream', '--port', '0'], {
+    cwd: paths.repo,
+    detached: true, // as the hub: Ctrl+C reaches only us, and we stop it
+    stdio: ['ignore', 'pipe', log],
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void exited.then(() => fs.closeSync(log));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new StartError(`the demo upstream did not start within 30 s; see ${path.relative(process.cwd(), logFile)}`));
+    }, 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /Upstream listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve({ url: match[1]!, process: child, stop });
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new StartError(`the demo upstream stopped before it listened; see ${path.relative(process.cwd(), logFile)}`));
+    });
+  });
+}
+
+/** Points the demo endpoints that have an upstream at this run's (its port changes from run to run). */
+function setDemoUpstreams(paths: DemoPaths, url: string): void {
+  for (const id of DEMO_UPSTREAM_ENDPOINTS) {
+    const args = [hubBin(paths), 'endpoint', 'set-upstream', '--workspace', DEMO_WORKSPACE, '--id', id, url, '--db', paths.db];
+    const result = spawnSync(process.execPath, args, { cwd: paths.repo, encoding: 'utf8', timeout: 60_000 });
+    if (result.error || result.status !== 0) {
+      const reason = result.error?.message ?? (String(result.stderr).trim().split('\n')[0] || `exit ${result.status ?? result.signal}`);
+      throw new StartError(`could not set the upstream of the demo endpoint ${id}: ${reason}`);
+    }
+  }
+}
+
 async function startDemoHub(paths: DemoPaths, port: number): Promise<{ hub: RunningHub; note?: string }> {
   const first = await spawnHub(paths, port);
   if (first !== 'inUse') return { hub: first };
@@ -293,6 +360,7 @@ export async function runStart(argv: string[]): Promise<number> {
   const shown = (file: string) => path.relative(process.cwd(), file) || '.';
 
   let hub: RunningHub | undefined;
+  let upstream: Awaited<ReturnType<typeof startDemoUpstream>> | undefined;
   let server: RunningCodeServer | undefined;
   let endWith: (end: { why: string; code: number }) => void = () => undefined;
   const waitForEnd = new Promise<{ why: string; code: number }>((resolve) => (endWith = resolve));
@@ -304,6 +372,7 @@ export async function runStart(argv: string[]): Promise<number> {
     // A second Ctrl+C while stopping: no more waiting.
     console.log(`${sig} again: killing ${server ? 'code-server and ' : ''}the hub at once`);
     hub?.process.kill('SIGKILL');
+    upstream?.process.kill('SIGKILL');
     if (server?.process.pid !== undefined) void killTree(server.process.pid, 0);
     setTimeout(() => process.exit(130), 200);
   };
@@ -312,19 +381,24 @@ export async function runStart(argv: string[]): Promise<number> {
   // Should this process end without cleaning up (an uncaught error), the hub must not outlive it.
   const lastResort = () => {
     if (hub && hub.process.exitCode === null && hub.process.signalCode === null) hub.process.kill('SIGTERM');
+    if (upstream && upstream.process.exitCode === null && upstream.process.signalCode === null) upstream.process.kill('SIGTERM');
   };
   process.on('exit', lastResort);
 
   let stopping: Promise<void> | undefined;
   const stopAll = (why: string) =>
     (stopping ??= (async () => {
-      if (!server && !hub) return;
+      if (!server && !hub && !upstream) return;
       console.log(`\n${why}: stopping what npm start started…`);
       if (server) {
         await server.stop();
         console.log('  code-server stopped');
       }
       if (hub) console.log(`  hub stopped (${await hub.stop()})`);
+      if (upstream) {
+        await upstream.stop();
+        console.log('  demo upstream stopped');
+      }
     })());
 
   try {
@@ -332,6 +406,8 @@ export async function runStart(argv: string[]): Promise<number> {
     const folderNote = ensureDemoFolder(paths);
     const firstRun = !fs.existsSync(paths.db);
     const { workspaceId, accountKey } = initDemoWorkspace(paths);
+    upstream = await startDemoUpstream(paths);
+    setDemoUpstreams(paths, upstream.url);
     const started = await startDemoHub(paths, args.port);
     hub = started.hub;
     void hub.exited.then((how) => endWith({ why: `the hub exited on its own (${how}; see ${shown(paths.hubLog)})`, code: 1 }));
@@ -345,7 +421,10 @@ export async function runStart(argv: string[]): Promise<number> {
       ...(started.note ? [`             note: ${started.note}`] : []),
       `  database   ${shown(paths.db)} (SQLite${firstRun ? ', created now' : ''})`,
       `  workspace  ${DEMO_WORKSPACE} (${workspaceId}): ${endpoints}; a new account key for this run, kept in memory only`,
+      `  upstream   ${upstream.url}   (the demo service behind ${DEMO_UPSTREAM_ENDPOINTS.join(' and ')}: ${hub.url}/v1/gateway/ID/… reaches it)`,
       `  folder     ${shown(paths.folder)}${folderNote ? ` (${folderNote})` : ''}`,
+      `  try it     create a token for chat-completions, Insert into .env, then run \`node call.js\` in the folder's terminal;`,
+      `             delete the token and run it again: the hub refuses it`,
       // The key above lives in this process only: the CLI gets a key of its own.
       `  CLI        node ${shown(path.join(paths.repo, 'dist', 'hub.js'))} account-key create --workspace ${DEMO_WORKSPACE} --db ${shown(paths.db)}   (prints a key),`,
       `             then node ${shown(path.join(paths.repo, 'dist', 'hub.js'))} login --url ${hub.url}   (asks for it)`,
@@ -358,7 +437,7 @@ export async function runStart(argv: string[]): Promise<number> {
           ...lines,
           `  VS Code    a new window of ${code} with the extension from ${shown(paths.repo)}, connected to the hub`,
           '',
-          'Ctrl+C stops the hub. The VS Code window is yours to close (npm start only asked `code` to open it).',
+          'Ctrl+C stops the hub and the demo upstream. The VS Code window is yours to close (npm start only asked `code` to open it).',
         ].join('\n'),
       );
     } else if (!interrupted) {
@@ -376,7 +455,7 @@ export async function runStart(argv: string[]): Promise<number> {
           '',
           `  ${url}`,
           '',
-          'Ctrl+C stops the hub and code-server, and nothing else.',
+          'Ctrl+C stops the hub, the demo upstream and code-server, and nothing else.',
         ].join('\n'),
       );
     }

@@ -23,7 +23,10 @@ import { SettingsService } from './services/settings';
 import { TokenLists } from './services/tokenLists';
 import { TokenSecretStore } from './services/tokenSecrets';
 import { TokenUsages } from './services/tokenUsages';
+import { TokenActivityCache } from './services/tokenActivity';
+import { chooseToken } from './commands/pickers';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
+import { UsagePanels } from './views/usagePanel';
 import { SwappablePrompter, SwappableSecretStorage, TokenHubApi } from './testApi';
 
 export type { TokenHubApi };
@@ -70,6 +73,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
   // Where each token lives: built in the background once activation is over (started at the end of activate()).
   const usages = new TokenUsages(tokenOwners, settings, logger);
   tree.attachUsages(usages);
+  const activity = new TokenActivityCache(connections, lists);
+  const usagePanels = new UsagePanels(activity);
+  tree.attachActivity(activity);
+  context.subscriptions.push(activity, usagePanels);
   leakGuard.useIdentities((secret) => tokenOwners.identify(secret), tokenOwners.onDidForget);
   Object.assign(services, { usages, owners: tokenOwners, leakGuard });
   context.subscriptions.push(
@@ -117,6 +124,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     if (node && node.kind === 'loadMore') await lists.loadMore(node.connection);
   });
   command(COMMAND.showLog, () => logger.show());
+  command(COMMAND.showUsage, async (arg) => {
+    const target = await chooseToken(services, arg, { title: vscode.l10n.t('Show the usage of an access token') });
+    if (target) await usagePanels.show(target.connection, target.token);
+  });
   command(COMMAND.cancelIndex, () => usages.cancel());
   // tokenHub.scanWorkspace and the leak guard's quick fixes.
   for (const [id, handler] of Object.entries(leakCommandHandlers(services, leakGuard, tokenOwners))) command(id as CommandId, handler);
@@ -173,6 +184,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TokenH
     usages,
     progress,
     onDidShowQuickInput: quickInputShown.event,
+    usagePanels,
     setPrompter: (scripted) => swappablePrompter?.use(scripted),
     useTokenSecretStorage: (storage) => swappable?.use(storage),
   };

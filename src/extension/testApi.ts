@@ -8,6 +8,7 @@ import { LeakGuard } from './services/leakGuard';
 import { ViewProgress } from './services/progress';
 import { TokenUsages } from './services/tokenUsages';
 import { TokenTreeProvider, TreeNode } from './views/tokenTree';
+import { UsagePanels } from './views/usagePanel';
 
 /**
  * What activate() returns in the extension-host tests only (ExtensionMode.Test): a way to script prompts and to
@@ -22,6 +23,8 @@ export interface TokenHubApi {
   treeView: vscode.TreeView<TreeNode>;
   leakGuard: LeakGuard;
   usages: TokenUsages;
+  /** The Show Usage views: what each one shows now. */
+  usagePanels: UsagePanels;
   /** The view's progress: what is being waited on right now. */
   progress: ViewProgress;
   /** Each quick input the real prompter opens (in use after setPrompter(undefined)). */

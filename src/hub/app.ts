@@ -6,9 +6,10 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import type http from 'http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API_LIMITS } from '../contract/types';
-import { accountKeyAuthenticator } from './auth';
+import { accountKeyAuthenticator, serviceKeyAuthenticator } from './auth';
+import { trustingProxies } from './clientAddress';
 import { type Clock } from './clock';
 import type { HubContext } from './context';
 import { makeDigester } from './digest';
@@ -19,15 +20,20 @@ import { LastUsedTracker } from './lastUsed';
 import { OPENAPI_OPTIONS } from './openapi';
 import { AuthFailureLimiter, TokenBucketLimiter } from './rateLimit';
 import { ReplayCache } from './replayCache';
+import { auditRoutes } from './routes/audit';
 import { endpointRoutes } from './routes/endpoints';
+import { GATEWAY_DEFAULTS, gatewayRoutes, type GatewayOptions } from './routes/gateway';
 import { healthRoutes } from './routes/health';
 import { INVOKE_URL, invokeRoutes } from './routes/invoke';
 import { openApiRoutes } from './routes/openapi';
 import { tokenRoutes } from './routes/tokens';
+import { usageRoutes } from './routes/usage';
+import { verifyRoutes } from './routes/verify';
 import { workspaceRoutes } from './routes/workspace';
 import { answerClientError, createHubServer } from './server';
 import type { Store } from './store';
 import { TokenService } from './tokens';
+import { UsageCounter } from './usageCounter';
 import { JSON_CONTENT_TYPE, toWireError, wireOf, type WireError } from './wireError';
 
 export { REQUEST_TIMEOUT_MS } from './server';
@@ -48,8 +54,15 @@ export interface HubOptions {
    */
   lookupBurst?: number;
   lookupsPerSecond?: number;
-  /** How often at most last use is written per token (default 60 s). */
+  /** How often at most last use is written per token, and how often usage counts are (default 60 s). */
   lastUsedWriteIntervalMs?: number;
+  /**
+   * Addresses and CIDR blocks of the reverse proxies in front of the hub (tokenhub serve --trust-proxy): from them,
+   * the client address is taken from X-Forwarded-For (clientAddress.ts). Default: none.
+   */
+  trustProxy?: readonly string[];
+  /** The gateway's upstream connect and idle timeouts (routes/gateway.ts's GATEWAY_DEFAULTS). */
+  gateway?: Partial<GatewayOptions>;
 }
 
 /** The hub's fastify instance: handlers typed from their schemas by TypeBox. */
@@ -60,6 +73,7 @@ export interface Hub {
   /** Every route fastify registered (HEAD twins left out). */
   routes: ReadonlyArray<{ method: string; url: string }>;
   lastUsed: LastUsedTracker;
+  usage: UsageCounter;
   limiter: AuthFailureLimiter;
   lookupLimiter: TokenBucketLimiter;
   /** Stops accepting, finishes in-flight requests, writes pending last-used times. Does not close the store. */
@@ -94,7 +108,11 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   const lastUsed = new LastUsedTracker(store, now, options.lastUsedWriteIntervalMs ?? 60_000, (error) =>
     app.log.warn({ err: messageOf(error) }, 'could not write last-used times; will retry'),
   );
-  const decideInvoke = invokeDecider(store, digest, now, limiter, lastUsed);
+  const usage = new UsageCounter(store, lastUsed, now, lastUsed.writeIntervalMs, (error) =>
+    app.log.warn({ err: messageOf(error) }, 'could not write usage counts; will retry'),
+  );
+  const decideInvoke = invokeDecider(store, digest, now, limiter, usage);
+  const addressOf = trustingProxies(options.trustProxy ?? []);
 
   // Set when fastify starts closing (its preClose hook): the fast path then asks clients to close the connection,
   // as fastify's router does for every other route.
@@ -102,7 +120,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
 
   const app: HubApp = Fastify({
     // POST /v1/endpoints/{id}/invoke without a body is answered straight from node:http (fastInvoke.ts).
-    serverFactory: createHubServer(fastInvoke(decideInvoke, () => app.log, () => closing)),
+    serverFactory: createHubServer(fastInvoke(decideInvoke, addressOf, () => app.log, () => closing)),
     ...(isLoggerInstance(options.logger)
       ? { loggerInstance: options.logger }
       : { logger: (options.logger ?? false) as boolean | Record<string, unknown> }),
@@ -127,7 +145,11 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     service,
     lookupLimiter,
     decideInvoke,
+    digest,
+    now,
+    usage,
     authenticateAccount: accountKeyAuthenticator(store, digest, limiter),
+    authenticateService: serviceKeyAuthenticator(store, digest, limiter),
   };
 
   // One logger for all requests: no per-request child logger on the hot path (management lines carry reqId themselves).
@@ -137,6 +159,13 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   );
   app.decorateRequest('workspace', null);
   app.decorateRequest('accountKeyId', null);
+  // Worked out when asked (only authentication asks), by the same rule as the fast path's.
+  app.decorateRequest('clientAddress', {
+    getter(this: FastifyRequest) {
+      return addressOf(this.socket.remoteAddress, this.headers['x-forwarded-for']);
+    },
+  });
+  app.decorateRequest('accountKey', null);
   app.addHook('preClose', (done) => {
     closing = true;
     done();
@@ -166,9 +195,14 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   await app.register(endpointRoutes, context);
   await app.register(tokenRoutes, context);
   await app.register(invokeRoutes, context);
+  await app.register(gatewayRoutes, { ...context, gateway: { ...GATEWAY_DEFAULTS, ...options.gateway } });
+  await app.register(usageRoutes, context);
+  await app.register(auditRoutes, context);
+  await app.register(verifyRoutes, context);
 
   await app.ready();
   lastUsed.start();
+  usage.start();
   const sweeper = setInterval(() => {
     replays.sweep();
     limiter.evict();
@@ -181,6 +215,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     app,
     routes: registered,
     lastUsed,
+    usage,
     limiter,
     lookupLimiter,
     async close() {
@@ -194,6 +229,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
         clearInterval(reaper);
       }
       await lastUsed.close();
+      await usage.close();
     },
   };
 }

@@ -1,17 +1,26 @@
 // What the route modules share, built once per hub by buildHub (app.ts) and handed to each as its plugin options.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from './clock';
+import type { Digester } from './digest';
 import type { InvokeDecider } from './invoke';
 import type { TokenBucketLimiter } from './rateLimit';
 import type { Store } from './store';
 import type { TokenService } from './tokens';
+import type { UsageCounter } from './usageCounter';
 
 export interface HubContext {
   store: Store;
   service: TokenService;
   lookupLimiter: TokenBucketLimiter;
   decideInvoke: InvokeDecider;
+  digest: Digester;
+  now: Clock;
+  /** Usage counts of every decision about a token's use (recordUse), and what is not yet written. */
+  usage: UsageCounter;
   /** The account-key check (auth.ts), run before anything else on every management route. */
   authenticateAccount(request: FastifyRequest): Promise<void>;
+  /** The service-key check of POST /v1/verify (auth.ts). */
+  authenticateService(request: FastifyRequest): Promise<void>;
 }
 
 /**

@@ -23,7 +23,7 @@ export function digestSchemeFingerprint(digest: Digester): string {
 }
 
 /** Public identifiers such as tok_7HqK2mV9xPa3LdRt: a prefix and 16 random base62 characters. */
-export function newId(prefix: 'tok_' | 'ws_' | 'ak_'): string {
+export function newId(prefix: 'tok_' | 'ws_' | 'ak_' | 'sk_'): string {
   const bytes = randomBytes(16);
   let out = prefix;
   for (let i = 0; i < 16; i++) out += BASE62_ALPHABET[bytes[i] % 62];

@@ -75,4 +75,8 @@ export const errors = {
     ),
   unavailable: () =>
     new HubError(503, 'service_unavailable', 'The hub cannot reach its database right now; try again shortly.'),
+  upstreamUnavailable: () =>
+    new HubError(502, 'upstream_unavailable', "The endpoint's service refused or broke the connection; try again shortly, or tell the hub's operator if it goes on."),
+  upstreamTimeout: () =>
+    new HubError(504, 'upstream_timeout', "The endpoint's service did not answer in time; try again shortly, or tell the hub's operator if it goes on."),
 };

@@ -3,6 +3,7 @@
 // only the requests fastify would hand to the route's handler untouched, and answers them with the bytes the route
 // would (test/hub/invokeFastPath.test.ts holds the two equal); everything else goes on to fastify.
 import type { FastifyBaseLogger } from 'fastify';
+import type { AddressResolver } from './clientAddress';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { HubError } from './errors';
 import type { InvokeDecider, InvokeOutcome } from './invoke';
@@ -23,10 +24,10 @@ export type FastInvoke = (req: IncomingMessage, res: ServerResponse) => boolean;
 /**
  * Takes a request when fastify would call the route's handler straight away: no Content-Type, no
  * Transfer-Encoding, no or an empty Content-Length (fastify's handle-request.js), and a plain endpoint id.
- * `log`: fastify's logger (it exists once fastify does). `closing`: fastify has started closing, so the answer
+ * `address`: the client address rule of clientAddress.ts, as fastify's requests use it. `log`: fastify's logger (it exists once fastify does). `closing`: fastify has started closing, so the answer
  * asks the client to close the connection, as fastify's route.js does.
  */
-export function fastInvoke(decide: InvokeDecider, log: () => FastifyBaseLogger, closing: () => boolean): FastInvoke {
+export function fastInvoke(decide: InvokeDecider, address: AddressResolver, log: () => FastifyBaseLogger, closing: () => boolean): FastInvoke {
   function answer(res: ServerResponse, endpoint: string, outcome: InvokeOutcome): void {
     if (outcome instanceof HubError) return writeWire(res, wireOf(outcome));
     // The endpoint id is plain (PLAIN_ENDPOINT_ID): nothing in it to escape.
@@ -50,7 +51,7 @@ export function fastInvoke(decide: InvokeDecider, log: () => FastifyBaseLogger, 
     if (closing() && req.httpVersionMajor !== 2) res.setHeader('Connection', 'close');
     let outcome: InvokeOutcome | Promise<InvokeOutcome>;
     try {
-      outcome = decide(req.socket.remoteAddress ?? '', headers.authorization, endpoint);
+      outcome = decide(address(req.socket.remoteAddress, headers['x-forwarded-for']), headers.authorization, endpoint, headers['user-agent']);
     } catch (error) {
       fail(res, error);
       return true;

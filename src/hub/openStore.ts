@@ -50,12 +50,14 @@ export async function openStore(
   db: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
   onPoolError?: (error: Error) => void,
+  /** Given by `serve` only: a serving hub's verified-token cache (on PostgreSQL also its lease and listener). */
+  tokenCacheSize?: number,
 ): Promise<OpenedStore> {
   const choice = resolveDatabase(db, env);
   let store: Store;
   if (choice.kind === 'postgres') {
     const { PostgresStore } = await import('./stores/postgres'); // loaded only when used
-    store = new PostgresStore(choice.location, { onPoolError });
+    store = new PostgresStore(choice.location, { onPoolError, tokenCacheSize });
   } else {
     const file = choice.location;
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
@@ -63,7 +65,7 @@ export async function openStore(
     }
     const { SqliteStore } = await import('./stores/sqlite');
     try {
-      store = new SqliteStore(file);
+      store = new SqliteStore(file, { tokenCacheSize });
     } catch (error) {
       throw new Error(`Cannot open the database ${choice.display}: ${reason(error)}`);
     }

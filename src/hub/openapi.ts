@@ -33,6 +33,7 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
       securitySchemes: {
         accountKey: { type: 'http', scheme: 'bearer', description: 'An account key, thak_…' },
         accessToken: { type: 'http', scheme: 'bearer', description: 'An access token, thub_…' },
+        serviceKey: { type: 'http', scheme: 'bearer', description: 'A service key, thsk_… (tokenhub service-key create): POST /v1/verify only' },
       },
     },
   },

@@ -1,7 +1,13 @@
 // Failed authentications per client address, in fixed windows: after `limit` failures within a window, every
-// authenticated request from that address gets 429 until the window ends. Successes do not count. A request
-// without any credential is not counted (it guesses nothing). Memory is bounded by `maxAddresses`.
+// further failed attempt from that address gets 429 instead of 401 until the window ends. A valid credential is
+// never refused (a 256-bit secret cannot be guessed, so refusing valid ones would only let anyone lock others out,
+// and behind a proxy everyone shares an address). Successes do not count; a request without any credential is not
+// counted (it guesses nothing). Memory is bounded by `maxAddresses`.
 import type { Clock } from './clock';
+import { HubError, errors } from './errors';
+import { prebuilt } from './wireError';
+
+const UNAUTHORIZED = prebuilt(errors.unauthorized());
 
 interface Entry {
   failures: number;
@@ -29,6 +35,17 @@ export class AuthFailureLimiter {
       return 0;
     }
     return Math.ceil(left / 1000);
+  }
+
+  /**
+   * A failed authentication from the address: counted, and answered 401, or 429 once the address is over the
+   * limit (a blocked address's failures are not counted further: its window ends when it began).
+   */
+  refuse(address: string): HubError {
+    const wait = this.retryAfter(address);
+    if (wait > 0) return errors.rateLimited(wait);
+    this.recordFailure(address);
+    return UNAUTHORIZED;
   }
 
   recordFailure(address: string): void {

@@ -64,6 +64,11 @@ export const workspaceSchema = Type.Object(
   { title: 'Workspace' },
 );
 
+/** A 200 page of a keyset listing: the items and the cursor of the next page (null on the last). */
+export function pageSchema<T extends TSchema>(item: T) {
+  return Type.Object({ data: Type.Array(item), nextCursor: Type.Unsafe<string | null>({ type: ['string', 'null'] }) }, { description: 'OK' });
+}
+
 /** What an error response declares: the error shape, and Retry-After where the status sets it. */
 function errorResponse(description: string, retryAfter?: string) {
   const response = Type.Object(errorProperties, { description });
@@ -84,7 +89,9 @@ const ERROR_RESPONSES = {
     'rate_limited: too many failed authentications from this address, or too many lookups with this account key',
     'Whole seconds until the next attempt is allowed.',
   ),
+  502: errorResponse("upstream_unavailable (gateway only): the endpoint's upstream refused or broke the connection"),
   503: errorResponse('service_unavailable: the database cannot be reached', 'Seconds to wait before trying again (5).'),
+  504: errorResponse("upstream_timeout (gateway only): the endpoint's upstream did not connect or answer in time"),
 };
 
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -122,9 +129,10 @@ export const idempotencyHeaders = Type.Object({
   ),
 });
 
-/** OpenAPI security requirements: none (public), or a bearer account key / access token. */
+/** OpenAPI security requirements: none (public), or a bearer account key / access token / service key. */
 export const SECURITY = {
   none: [] as Array<Record<string, string[]>>,
   accountKey: [{ accountKey: [] }] as Array<Record<string, string[]>>,
   accessToken: [{ accessToken: [] }] as Array<Record<string, string[]>>,
+  serviceKey: [{ serviceKey: [] }] as Array<Record<string, string[]>>,
 };

@@ -1,5 +1,5 @@
-// The node:http server under fastify: the invoke fast path in front of fastify's handler, the request time limit,
-// and the answers node:http gives below the routes (unparsable requests, headers over 16 KiB, a request that did
+// The node:http server under fastify: the invoke fast path in front of fastify's handler, the request time limit
+// (which the gateway's streamed requests are exempt from), and the answers node:http gives below the routes (unparsable requests, headers over 16 KiB, a request that did
 // not arrive in time, an unsupported Expect) in the contract's error shape.
 import http from 'http';
 import type { Socket } from 'net';
@@ -7,8 +7,19 @@ import { errors } from './errors';
 import type { FastInvoke } from './fastInvoke';
 import { JSON_CONTENT_TYPE, wireOf, type WireError } from './wireError';
 
-/** How long a client may take to send one whole request (headers and body). */
+/** How long a client may take to send one whole request (headers and body); gateway requests are exempt. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Requests being forwarded by the gateway (routes/gateway.ts): their bodies stream for as long as they take. */
+const streaming = new WeakSet<http.IncomingMessage>();
+
+/**
+ * Exempts an authorised gateway request from the request limit: the upstream's idle timeout bounds it instead. A
+ * refused one is not exempt: it is answered and, its body still unread, its connection closed.
+ */
+export function exemptFromRequestTimeout(req: http.IncomingMessage): void {
+  streaming.add(req);
+}
 
 /** The options fastify hands its serverFactory, its defaults applied (fastify.js). */
 export interface ServerFactoryOptions {
@@ -74,7 +85,11 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: s
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const current = responding.get(socket);
-  const started = current !== undefined && current.socket === socket && current.headersSent;
+  const mine = current !== undefined && current.socket === socket;
+  // node:http's request limit is server-wide; a gateway request (a large upload, a long stream) may take longer,
+  // bounded by the gateway's own idle timeout instead. node reports each request's timeout once.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && mine && streaming.has(current.req)) return;
+  const started = mine && current.headersSent;
   if (socket.writable && !started) {
     const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.' };
     const wire: WireError = wireOf(errors.badRequest(known.message));

@@ -42,6 +42,84 @@ export interface AccountKeyRecord {
   createdAt: number;
 }
 
+/** An account key as the management routes know the caller (the actor of the audit trail). */
+export interface AuthenticatedAccountKey {
+  id: string;
+  workspaceId: string;
+  maskedKey: string;
+  label: string | null;
+}
+
+/** A new account key's label (naming its holder in the audit trail) and who made it. */
+export interface AccountKeyExtras {
+  label?: string | null;
+  audit?: AuditContext;
+}
+
+export type AuditAction =
+  | 'token.created'
+  | 'token.rotated'
+  | 'token.deleted'
+  | 'account_key.created'
+  | 'account_key.revoked'
+  | 'endpoint.changed';
+
+export type AuditActor =
+  | { kind: 'account_key'; accountKeyId: string; maskedKey: string; label: string | null }
+  | { kind: 'operator' };
+
+/** Who makes a change, given to the store's writes: the event is written in the same transaction as the change. */
+export interface AuditContext {
+  actor: AuditActor;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/** One event of the audit trail; `seq` is its place in the one order of the trail (a database sequence). */
+export interface AuditRecord {
+  seq: number;
+  workspaceId: string;
+  at: number;
+  action: AuditAction;
+  tokenId: string | null;
+  tokenName: string | null;
+  endpointId: string | null;
+  /** For account_key.* events: the key created or revoked. */
+  subjectKey: { id: string; maskedKey: string } | null;
+  actor: AuditActor;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  /** Events strictly older (smaller seq) than this. */
+  beforeSeq?: number;
+  tokenId?: string;
+}
+
+/** Uses of a token on one UTC day (whole days since the epoch) and endpoint, added to what the store holds. */
+export interface UsageCount {
+  tokenId: string;
+  day: number;
+  endpointId: string;
+  accepted: number;
+  refused: number;
+}
+
+/** The latest client seen using a token. */
+export interface LastClient {
+  tokenId: string;
+  at: number;
+  address: string;
+  userAgent: string | null;
+}
+
+export interface TokenUsageRecord {
+  counts: UsageCount[];
+  lastClient: { at: number; address: string; userAgent: string | null } | null;
+}
+
 export interface NewToken {
   id: string;
   workspaceId: string;
@@ -119,23 +197,34 @@ export interface Store {
   listWorkspaces(): Promise<WorkspaceRecord[]>;
 
   /** Adds the endpoint, or updates its name and description. */
-  upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'>;
+  upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number, audit?: AuditContext): Promise<'added' | 'updated'>;
   listEndpoints(workspaceId: string): Promise<Endpoint[]>;
+  /** The endpoint's upstream URL (the operator's; never shown through the API), or null when it has none or does not exist. */
+  endpointUpstream(workspaceId: string, endpointId: string): MaybePromise<string | null>;
+  /** Sets (a URL) or clears (null) the endpoint's upstream; false when there is no such endpoint. */
+  setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean>;
 
-  createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void>;
+  createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra?: AccountKeyExtras): Promise<void>;
   listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]>;
   /** Deletes the key; true when it existed. */
-  revokeAccountKey(id: string): Promise<boolean>;
-  revokeAccountKeyByDigest(digest: Buffer): Promise<boolean>;
-  /** The workspace an account key belongs to, by the key's digest. */
-  authenticateAccountKey(digest: Buffer): MaybePromise<{ id: string; workspaceId: string } | null>;
+  revokeAccountKey(id: string, audit?: AuditContext, now?: number): Promise<boolean>;
+  revokeAccountKeyByDigest(digest: Buffer, audit?: AuditContext, now?: number): Promise<boolean>;
+  /** The account key, with its workspace, by the key's digest. */
+  authenticateAccountKey(digest: Buffer): MaybePromise<AuthenticatedAccountKey | null>;
+
+  /** Service keys: hub-wide, digest only, for POST /v1/verify. */
+  createServiceKey(id: string, digest: Buffer, maskedKey: string, now: number): Promise<void>;
+  authenticateServiceKey(digest: Buffer): MaybePromise<{ id: string } | null>;
+  revokeServiceKeyByDigest(digest: Buffer): Promise<boolean>;
 
   /** Inserts a token (and the idempotency claim, atomically). Names are unique per workspace among existing tokens. */
-  createToken(token: NewToken, claim?: IdempotencyClaim, now?: number): Promise<CreateResult>;
+  createToken(token: NewToken, claim?: IdempotencyClaim, now?: number, audit?: AuditContext): Promise<CreateResult>;
+  /** Inserts many new tokens in one transaction (bulk loading: the bench's million); fails on any conflict. */
+  insertTokens(tokens: NewToken[]): Promise<void>;
   getToken(workspaceId: string, id: string): Promise<TokenRecord | null>;
   listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]>;
   /** Hard delete; true when the token existed. */
-  deleteToken(workspaceId: string, id: string): Promise<boolean>;
+  deleteToken(workspaceId: string, id: string, audit?: AuditContext, now?: number): Promise<boolean>;
   /**
    * Replaces the token's digest; the old one stays valid until `previousExpiresAt` (null: not at all).
    * Any older previous digest is dropped: at most one previous secret is honoured.
@@ -148,6 +237,7 @@ export interface Store {
     previousExpiresAt: number | null,
     claim?: IdempotencyClaim,
     now?: number,
+    audit?: AuditContext,
   ): Promise<RotateResult>;
   /**
    * The token of this workspace whose current or previous digest this is, through the digest indexes; the caller
@@ -156,8 +246,23 @@ export interface Store {
   findTokenByDigest(workspaceId: string, digest: Buffer): Promise<TokenBySecret | null>;
   /** The token whose current or previous digest this is; the caller checks expiry and grace. The hot path. */
   authenticateToken(digest: Buffer): MaybePromise<TokenAuthRecord | null>;
+  /** The verified-token cache's figures (tokenCache.ts), when the store has one. */
+  tokenCacheStats?(): import('./tokenCache').TokenCacheStats | undefined;
   /** Raises last_used_at to the given values (never lowers it). */
   recordLastUsed(entries: ReadonlyArray<readonly [tokenId: string, at: number]>): Promise<void>;
+
+  /**
+   * Adds the counts to the stored ones (an additive upsert, so instances sharing a database never overwrite each
+   * other) and raises each token's last client to the given one when it is newer. One transaction.
+   */
+  recordUsage(counts: readonly UsageCount[], clients: readonly LastClient[]): Promise<void>;
+  /** A token's counts from `fromDay` on (any order) and its last client. */
+  getUsage(tokenId: string, fromDay: number): Promise<TokenUsageRecord>;
+  /** Deletes counts of days before `beforeDay`. */
+  pruneUsage(beforeDay: number): Promise<number>;
+
+  /** The workspace's audit trail, newest first. */
+  listAudit(workspaceId: string, query: AuditQuery): Promise<AuditRecord[]>;
 
   /** The live (younger than `notBefore`) record of a key in a workspace. */
   findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null>;

@@ -3,6 +3,7 @@
 import { createHash } from 'crypto';
 import type { Token, TokenPage, TokenWithSecret } from '../contract/types';
 import { API_LIMITS } from '../contract/types';
+import { isoTime } from '../core/dates';
 import { ACCESS_TOKEN_PREFIX, generateToken, isValidToken, maskToken } from '../core/token';
 import { parseIsoDate, truncateForMessage, validateEndpointIds, validateExpiry, validateTokenName } from '../core/validation';
 import type { Clock } from './clock';
@@ -10,7 +11,7 @@ import { newId, type Digester } from './digest';
 import { errors } from './errors';
 import type { LastUsedTracker } from './lastUsed';
 import type { ReplayCache } from './replayCache';
-import type { IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
+import type { AuditContext, IdempotencyClaim, IdempotencyRecord, Store, TokenRecord, WorkspaceRecord } from './store';
 
 const DAY_MS = 86_400_000;
 /**
@@ -101,9 +102,9 @@ export class TokenService {
       name: record.name,
       maskedKey: record.maskedKey,
       endpoints: record.endpoints,
-      createdAt: new Date(record.createdAt).toISOString(),
-      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
-      lastUsedAt: lastUsed === null ? null : new Date(lastUsed).toISOString(),
+      createdAt: isoTime(record.createdAt),
+      expiresAt: record.expiresAt === null ? null : isoTime(record.expiresAt),
+      lastUsedAt: lastUsed === null ? null : isoTime(lastUsed),
     };
   }
 
@@ -155,6 +156,7 @@ export class TokenService {
     workspace: WorkspaceRecord,
     body: { name: string; endpoints: string[]; expiresAt?: string | null },
     idempotencyKey: string | undefined,
+    audit?: AuditContext,
   ): Promise<TokenWithSecret> {
     return this.idempotent(workspace, idempotencyKey, requestHash('create', body), async (claim) => {
       const nameProblem = validateTokenName(body.name);
@@ -194,6 +196,7 @@ export class TokenService {
         },
         claim,
         now,
+        audit,
       );
       if (result.kind === 'name_taken') throw errors.nameTaken(body.name);
       if (result.kind === 'idempotency_conflict') return { conflict: result.existing };
@@ -201,7 +204,13 @@ export class TokenService {
     });
   }
 
-  async rotate(workspace: WorkspaceRecord, id: string, graceSeconds: number, idempotencyKey: string | undefined): Promise<TokenWithSecret> {
+  async rotate(
+    workspace: WorkspaceRecord,
+    id: string,
+    graceSeconds: number,
+    idempotencyKey: string | undefined,
+    audit?: AuditContext,
+  ): Promise<TokenWithSecret> {
     return this.idempotent(workspace, idempotencyKey, requestHash(`rotate ${id}`, { graceSeconds }), async (claim) => {
       if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
       const now = this.now();
@@ -214,6 +223,7 @@ export class TokenService {
         graceSeconds > 0 ? now + graceSeconds * 1000 : null,
         claim,
         now,
+        audit,
       );
       if (result.kind === 'not_found') throw errors.notFound('This workspace has no token with that id.');
       if (result.kind === 'idempotency_conflict') return { conflict: result.existing };
@@ -222,9 +232,9 @@ export class TokenService {
     });
   }
 
-  async remove(workspace: WorkspaceRecord, id: string): Promise<void> {
+  async remove(workspace: WorkspaceRecord, id: string, audit?: AuditContext): Promise<void> {
     if (!TOKEN_ID.test(id)) throw errors.notFound('This workspace has no token with that id.');
-    if (!(await this.store.deleteToken(workspace.id, id))) throw errors.notFound('This workspace has no token with that id.');
+    if (!(await this.store.deleteToken(workspace.id, id, audit, this.now()))) throw errors.notFound('This workspace has no token with that id.');
     this.replays.dropToken(id);
     this.lastUsed.forget(id);
   }
@@ -250,13 +260,13 @@ export class TokenService {
     }
     const notBefore = this.now() - IDEMPOTENCY_RETENTION_MS;
     const existing = await this.store.findIdempotency(workspace.id, key, notBefore);
-    if (existing) return this.replay(scope, existing, hash);
+    if (existing) return this.replay(workspace, scope, existing, hash);
 
     const running = work({ key, requestHash: hash, notBefore });
     this.inflight.set(scope, running);
     try {
       const outcome = await running;
-      if ('conflict' in outcome) return this.replay(scope, outcome.conflict, hash);
+      if ('conflict' in outcome) return this.replay(workspace, scope, outcome.conflict, hash);
       this.replays.put(scope, outcome.response.token.id, hash, outcome.response);
       return outcome.response;
     } finally {
@@ -264,10 +274,19 @@ export class TokenService {
     }
   }
 
-  private replay(scope: string, existing: IdempotencyRecord, hash: string): TokenWithSecret {
+  /**
+   * The first response again, only while its secret is still the token's current one in the store: another
+   * instance sharing the database may have rotated or deleted the token since, and this process's cache cannot know.
+   */
+  private async replay(workspace: WorkspaceRecord, scope: string, existing: IdempotencyRecord, hash: string): Promise<TokenWithSecret> {
     if (existing.requestHash !== hash) throw errors.idempotencyMismatch();
     const cached = this.replays.get(scope);
-    if (cached && cached.tokenId === existing.tokenId && cached.requestHash === hash) return cached.body as TokenWithSecret;
+    if (cached && cached.tokenId === existing.tokenId && cached.requestHash === hash) {
+      const body = cached.body as TokenWithSecret;
+      const found = await this.store.findTokenByDigest(workspace.id, this.digest(body.secret));
+      if (found !== null && found.current && found.token.id === existing.tokenId) return body;
+      this.replays.dropToken(existing.tokenId);
+    }
     throw errors.idempotencyReplayed(existing.tokenId);
   }
 }

@@ -66,6 +66,19 @@ export function toWireError(error: unknown, log: FastifyBaseLogger, parts?: Requ
   return { status: 500, body: INTERNAL_BODY };
 }
 
+/**
+ * Why forwarding to an upstream failed (@fastify/reply-from's error, the undici one as its cause), as the gateway's
+ * answer: 504 upstream_timeout when it did not connect or answer in time, else 502 upstream_unavailable (refused,
+ * reset, not found, TLS). The operator's log gets the reason; the client, one sentence.
+ */
+export function upstreamError(error: unknown, log: FastifyBaseLogger): HubError {
+  const outer = error as { statusCode?: number; code?: string; cause?: { code?: string; message?: string } } | undefined;
+  const code = outer?.cause?.code ?? outer?.code;
+  const timedOut = outer?.statusCode === 504 || /TIMEOUT/.test(code ?? '');
+  log.warn({ upstreamError: code, reason: outer?.cause?.message }, timedOut ? 'upstream timed out' : 'upstream unavailable');
+  return timedOut ? errors.upstreamTimeout() : errors.upstreamUnavailable();
+}
+
 /** Writes a wire error on a node:http response (the fast path): the headers fastify's reply sends, in its order. */
 export function writeWire(res: ServerResponse, wire: WireError): void {
   const headers: Record<string, string | number> =

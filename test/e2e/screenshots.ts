@@ -55,7 +55,25 @@ async function main(): Promise<void> {
     await session.waitForTreeRow('old-prototype');
     await view('tokens');
 
-    // 3. Create: the endpoints step, the secret shown once, copied, then Insert into .env.
+    // 3. Show Usage of the used token: 30 days of calls, as the hub would have counted them (written into its
+    // database: a hub counts today's calls only), today's from real calls with a client's User-Agent.
+    seedUsageHistory(hub.db, used.token.id);
+    for (let i = 0; i < 12; i++) {
+      await fetch(`${hub.url}/v1/endpoints/${i % 4 ? 'chat-completions' : 'embeddings'}/invoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${used.secret}`, 'user-agent': 'python-requests/2.32' },
+      });
+    }
+    await session.clickViewAction('Refresh');
+    await session.runCommand('Token Hub: Show Usage');
+    await session.quickInput.choose(/^billing-service/);
+    await waitVisible(session.page.locator('iframe.webview.ready'), 'the usage view');
+    await session.runCommand('Notifications: Clear All Notifications'); // the picture is about the view
+    await session.page.waitForTimeout(1500); // the webview's own frame paints after it is marked ready
+    await whole('usage');
+    await session.runCommand('View: Close All Editors');
+
+    // 4. Create: the endpoints step, the secret shown once, copied, then Insert into .env.
     await session.runCommand('Token Hub: Create Access Token');
     await session.quickInput.waitForTitle(/\(1\/4\)$/);
     await session.quickInput.type('chat-app');
@@ -81,7 +99,7 @@ async function main(): Promise<void> {
     await waitVisible(session.treeRows('chat-app'), 'the new row');
     await whole('env-in-editor');
 
-    // 4. The hub goes away.
+    // 5. The hub goes away.
     for (const running of hubs.splice(0)) await running.stop();
     await session.clickViewAction('Refresh');
     await session.waitForTreeRow(/Cannot reach the hub/);
@@ -89,6 +107,27 @@ async function main(): Promise<void> {
   } finally {
     await session?.close();
     for (const running of hubs) await running.stop();
+  }
+}
+
+/** A month of calls per endpoint, busier on weekdays, a few refused: what a month of a real client looks like. */
+function seedUsageHistory(db: string, tokenId: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const sqlite = new Database(db);
+  try {
+    sqlite.pragma('busy_timeout = 5000');
+    const today = Math.floor(Date.now() / DAY);
+    const insert = sqlite.prepare('INSERT INTO token_usage (token_id, day, endpoint_id, accepted, refused) VALUES (?, ?, ?, ?, ?)');
+    for (let ago = 29; ago >= 1; ago--) {
+      const day = today - ago;
+      const weekday = new Date(day * DAY).getUTCDay() % 6 !== 0;
+      const wave = Math.round(30 * Math.sin(ago / 3) + (weekday ? 70 : 15));
+      insert.run(tokenId, day, 'chat-completions', Math.max(0, wave + (ago % 5) * 4), ago % 9 === 0 ? 3 : 0);
+      insert.run(tokenId, day, 'embeddings', Math.max(0, Math.round(wave / 3) + (ago % 4)), 0);
+    }
+  } finally {
+    sqlite.close();
   }
 }
 

@@ -72,6 +72,39 @@ describe('tokenhub command line', function () {
     assert.match(missing.stderr, /no workspace "nobody"/);
   });
 
+  it("endpoint upstreams: set by add --upstream (positional id too), changed and cleared by set-upstream, shown to the operator only", async () => {
+    const lines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l));
+    const add = await runHubCli(['endpoint', 'add', 'speech', '--workspace', 'acme', '--upstream', 'http://127.0.0.1:9000/v1/', '--db', db]);
+    assert.strictEqual(add.code, 0, add.stderr);
+    assert.deepStrictEqual(JSON.parse(add.stdout).endpoint, { id: 'speech', name: 'speech', description: '', upstream: 'http://127.0.0.1:9000/v1' });
+    const renamed = await runHubCli(['endpoint', 'add', '--workspace', 'acme', '--id', 'speech', '--name', 'Speech', '--db', db]);
+    assert.strictEqual(JSON.parse(renamed.stdout).endpoint.upstream, 'http://127.0.0.1:9000/v1', 'add without --upstream keeps it');
+    const changed = await runHubCli(['endpoint', 'set-upstream', '--workspace', 'acme', '--id', 'speech', 'https://speech.example.com', '--db', db]);
+    assert.strictEqual(changed.code, 0, changed.stderr);
+    let listed = lines((await runHubCli(['endpoint', 'list', '--workspace', 'acme', '--db', db])).stdout);
+    assert.strictEqual(listed.find((e) => e.id === 'speech').upstream, 'https://speech.example.com');
+    assert.strictEqual(listed.find((e) => e.id === 'chat-completions').upstream, null);
+    assert.strictEqual((await runHubCli(['endpoint', 'set-upstream', '--workspace', 'acme', '--id', 'speech', '--clear', '--db', db])).code, 0);
+    listed = lines((await runHubCli(['endpoint', 'list', '--workspace', 'acme', '--db', db])).stdout);
+    assert.strictEqual(listed.find((e) => e.id === 'speech').upstream, null);
+    const unknown = await runHubCli(['endpoint', 'set-upstream', '--workspace', 'acme', '--id', 'nothing', 'http://x', '--db', db]);
+    assert.strictEqual(unknown.code, 1);
+    assert.match(unknown.stderr, /no endpoint "nothing"; add it with: tokenhub endpoint add/);
+    for (const [url, why] of [
+      ['ftp://files.example.com', /http:\/\/ or https:\/\//],
+      ['http://user:secret@api.example.com', /Leave the user name and password out/],
+      ['http://api.example.com/?key=1', /Leave the query and fragment out/],
+      ['not a url', /is not a URL/],
+    ] as const) {
+      const res = await runHubCli(['endpoint', 'set-upstream', '--workspace', 'acme', '--id', 'speech', url, '--db', db]);
+      assert.strictEqual(res.code, 2, `${url}: ${res.stderr}`);
+      assert.match(res.stderr, why);
+      assert.ok(!res.stderr.includes('secret'), 'a refused URL\'s password is not echoed');
+    }
+    const both = await runHubCli(['endpoint', 'set-upstream', '--workspace', 'acme', '--id', 'speech', 'http://x', '--clear', '--db', db]);
+    assert.strictEqual(both.code, 2);
+  });
+
   it('--help on every command exits 0; usage errors exit 2 with one line', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['init', '--help'], ['endpoint', '--help'], ['account-key', '--help'], ['openapi', '--help']]) {
       const res = await runHubCli(args);

@@ -28,8 +28,8 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
-/** `/v1/tokens/:id` → `/v1/tokens/{id}` */
-const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+/** `/v1/tokens/:id` → `/v1/tokens/{id}`; the gateway's wildcard is documented as {path}. */
+const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
 
 /** The four statuses node:http answers below the routes, with code bad_request. */
 const TRANSPORT = ['408', '413', '417', '431'];
@@ -151,6 +151,11 @@ describe('OpenAPI document', function () {
         ['POST', '/v1/endpoints/{endpointId}/invoke', '/v1/endpoints/other/invoke', { key: generateToken(ACCESS_TOKEN_PREFIX) }],
         ['POST', '/v1/endpoints/{endpointId}/invoke', `/v1/endpoints/${'a'.repeat(300)}/invoke`],
         ['POST', '/v1/endpoints/{endpointId}/invoke', '/v1/endpoints/%/invoke'],
+        // The gateway's own answers (an upstream's pass through as they are): no token, out of scope, no upstream.
+        ['GET', '/v1/gateway/{endpointId}/{path}', '/v1/gateway/chat-completions/models'],
+        ['POST', '/v1/gateway/{endpointId}/{path}', '/v1/gateway/other/x', { key: token.secret, json: {} }],
+        ['PUT', '/v1/gateway/{endpointId}/{path}', '/v1/gateway/chat-completions/x', { key: token.secret, body: 'any bytes' }],
+        ['DELETE', '/v1/gateway/{endpointId}/{path}', '/v1/gateway/chat-completions/%zz', { key: token.secret }],
       ];
       for (const [method, template, url, options] of sets) await probe(method, template, url, options);
       // The token's secret after the rotation without grace is gone; the new one is scoped to chat-completions only.

@@ -1,4 +1,6 @@
-// Failed authentications per client address: after the limit, 429 rate_limited with Retry-After until the window ends.
+// Failed authentications per client address: after the limit, further failures get 429 rate_limited with
+// Retry-After until the window ends; a valid credential from that address still works (it cannot be guessed, so
+// refusing it would only let anyone lock others out).
 import assert from 'assert';
 import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
@@ -30,9 +32,12 @@ describe('rate limiting of failed authentications', function () {
     expectError(limited, 429, 'rate_limited');
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${retryAfter}`);
-    // While blocked, even valid credentials from that address get 429: guessing gains nothing.
-    expectError(await client(hub.url).invoke('chat-completions', secret), 429, 'rate_limited');
-    expectError(await client(hub.url, ws.accountKey).get('/v1/workspace'), 429, 'rate_limited');
+    // While blocked, failures get 429 (no more guesses), but valid credentials from that address still work.
+    assert.strictEqual((await client(hub.url).invoke('chat-completions', secret)).status, 200);
+    assert.strictEqual((await client(hub.url, ws.accountKey).get('/v1/workspace')).status, 200);
+    expectError(await call(hub.url, 'GET', '/v1/workspace', { key: generateToken('thak_') }), 429, 'rate_limited');
+    expectError(await call(hub.url, 'GET', '/v1/workspace', { key: 'junk' }), 429, 'rate_limited');
+    expectError(await call(hub.url, 'GET', '/v1/workspace'), 401, 'unauthorized'); // no credential: not a guess
     assert.strictEqual((await call(hub.url, 'GET', '/healthz')).status, 200, 'unauthenticated calls are not limited');
   });
 

@@ -8,9 +8,13 @@ import path from 'path';
 import pg from 'pg';
 import { newId } from '../../src/hub/digest';
 import type { NewToken, Store } from '../../src/hub/store';
+import { MIGRATIONS } from '../../src/hub/stores/migrations';
 import { PostgresStore } from '../../src/hub/stores/postgres';
 import { SqliteStore } from '../../src/hub/stores/sqlite';
 import { startPostgres, type PostgresCluster } from '../support/postgres';
+
+/** Every migration's version: a database migrated to the latest has them all. */
+const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest();
 
@@ -82,10 +86,26 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
       assert.deepStrictEqual(await store.listEndpoints(other), []);
     });
 
+    it("endpoints' upstreams: set, changed, cleared, per workspace, never in the endpoint list", async () => {
+      assert.strictEqual(await store.endpointUpstream(ws, 'a'), null);
+      assert.strictEqual(await store.setEndpointUpstream(ws, 'a', 'http://127.0.0.1:9000/v1'), true);
+      assert.strictEqual(await store.endpointUpstream(ws, 'a'), 'http://127.0.0.1:9000/v1');
+      assert.strictEqual(await store.endpointUpstream(other, 'a'), null, 'another workspace sees none');
+      assert.strictEqual(await store.setEndpointUpstream(other, 'a', 'http://x'), false, 'no such endpoint there');
+      assert.strictEqual(await store.endpointUpstream(ws, 'missing'), null);
+      await store.upsertEndpoint(ws, { id: 'a', name: 'A', description: '' }, 2);
+      assert.strictEqual(await store.endpointUpstream(ws, 'a'), 'http://127.0.0.1:9000/v1', 'renaming keeps the upstream');
+      assert.deepStrictEqual((await store.listEndpoints(ws)).find((e) => e.id === 'a'), { id: 'a', name: 'A', description: '' });
+      await store.setEndpointUpstream(ws, 'a', 'https://api.example.com');
+      assert.strictEqual(await store.endpointUpstream(ws, 'a'), 'https://api.example.com');
+      await store.setEndpointUpstream(ws, 'a', null);
+      assert.strictEqual(await store.endpointUpstream(ws, 'a'), null);
+    });
+
     it('account keys: authenticate by digest, list, revoke by id or digest', async () => {
       await store.createAccountKey(ws, 'ak_1', digestOf('key1'), 'thak_k1…', 10);
       await store.createAccountKey(ws, 'ak_2', digestOf('key2'), 'thak_k2…', 11);
-      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws });
+      assert.deepStrictEqual(await store.authenticateAccountKey(digestOf('key1')), { id: 'ak_1', workspaceId: ws, maskedKey: 'thak_k1…', label: null });
       assert.strictEqual(await store.authenticateAccountKey(digestOf('nope')), null);
       assert.deepStrictEqual((await store.listAccountKeys(ws)).map((k) => k.id), ['ak_1', 'ak_2']);
       assert.strictEqual(await store.revokeAccountKey('ak_1'), true);
@@ -117,6 +137,17 @@ function storeSuite(label: string, open: () => Promise<Store>, reopen: () => Pro
       assert.strictEqual(await store.getToken(ws, t.id), null);
       assert.strictEqual(await store.authenticateToken(t.digest), null);
       assert.strictEqual((await store.createToken(token({ name: 'unique' }))).kind, 'created', 'the name is free again');
+    });
+
+    it('insertTokens: a batch in one transaction, found by digest and by search; a conflict inserts none of it', async () => {
+      const batch = [token({ name: 'bulk-a', endpoints: ['a', 'b'] }), token({ name: 'bulk-b' }), token({ name: 'bulk-c', expiresAt: 5_000_000 })];
+      await store.insertTokens(batch);
+      const found = await store.authenticateToken(batch[0].digest);
+      assert.deepStrictEqual(found && { id: found.id, endpoints: found.endpoints }, { id: batch[0].id, endpoints: ['a', 'b'] });
+      assert.strictEqual((await store.getToken(ws, batch[2].id))?.expiresAt, 5_000_000);
+      assert.deepStrictEqual((await store.listTokens(ws, { limit: 10, search: 'bulk-' })).map((t) => t.name).sort(), ['bulk-a', 'bulk-b', 'bulk-c']);
+      await assert.rejects(store.insertTokens([token({ name: 'bulk-d' }), token({ name: 'bulk-a' })]));
+      assert.deepStrictEqual((await store.listTokens(ws, { limit: 10, search: 'bulk-d' })).length, 0);
     });
 
     it('concurrent creates of one name: exactly one wins', async () => {
@@ -303,7 +334,7 @@ describe('stores', () => {
       await upgraded.close();
       const db = new Database(file, { readonly: true });
       try {
-        assert.deepStrictEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2]);
+        assert.deepStrictEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), ALL_VERSIONS);
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${MASK_QUERY.replace(/\$\d/g, '?')}`).all('ws', 'thub_Mask…AAAA', 10) as Array<{ detail: string }>;
         assert.match(plan.map((r) => r.detail).join('\n'), /USING (COVERING )?INDEX tokens_workspace_masked \(workspace_id=\? AND masked_key=\?\)/);
       } finally {
@@ -321,7 +352,7 @@ describe('stores', () => {
         await raw.query('DROP INDEX tokens_workspace_masked');
         await raw.query('DELETE FROM schema_migrations WHERE version = 2');
         await first.migrate();
-        assert.deepStrictEqual((await raw.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version), [1, 2]);
+        assert.deepStrictEqual((await raw.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version), ALL_VERSIONS);
         // On a tiny table the planner prefers a scan; forbidding scans shows the index serves the query.
         await raw.query('SET enable_seqscan = off');
         const plan = await raw.query(`EXPLAIN ${MASK_QUERY}`, ['ws', 'thub_Mask…AAAA', 10]);

@@ -120,3 +120,21 @@ export async function startPostgres(): Promise<PostgresCluster> {
     },
   };
 }
+
+/**
+ * A mocha `describe` with a private cluster for its tests: started before them, stopped after them (also on
+ * failure). `body` registers the tests; `create` makes a fresh database of the cluster (call it in a hook or test).
+ */
+export function describeWithPostgres(title: string, body: (create: (name: string) => Promise<string>) => void): void {
+  describe(title, function () {
+    this.timeout(60_000);
+    let cluster: PostgresCluster | undefined;
+    before(async () => {
+      cluster = await startPostgres();
+    });
+    after(async () => {
+      await cluster?.stop();
+    });
+    body((name) => cluster!.createDatabase(name));
+  });
+}

@@ -1,5 +1,5 @@
 import * as assert from 'assert/strict';
-import { daysFromNow, describeExpiry, describeLastUsed, describeSpan, expiryState, formatInstant } from '../../src/core/dates';
+import { daysFromNow, describeExpiry, describeLastUsed, describeSpan, expiryState, formatInstant, isoTime } from '../../src/core/dates';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -64,5 +64,16 @@ describe('relative dates', () => {
     assert.equal(formatInstant('2026-11-22T09:05:00.000Z'), '22 Nov 2026, 09:05 UTC');
     assert.equal(formatInstant(null), '—');
     assert.equal(daysFromNow(30, NOW), '2026-12-22T10:00:00.000Z');
+  });
+});
+
+describe('isoTime (the hub formats every listed instant with it)', () => {
+  it('gives exactly what Date#toISOString gives, edges and 20,000 random instants', () => {
+    const edges = [0, 1, 999, 1000, DAY - 1, DAY, NOW, Date.parse('2000-02-29T23:59:59.999Z'), 253_402_300_799_999, 253_402_300_800_000, -1, 1.5];
+    let x = 7;
+    const random = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 253_402_300_800_000;
+    for (const ms of [...edges, ...Array.from({ length: 20_000 }, () => Math.floor(random()))]) {
+      assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+    }
   });
 });

@@ -15,10 +15,10 @@ describe('npm start: the demo folder', () => {
 
   const git = (folder: string, ...args: string[]) => execFileSync('git', args, { cwd: folder, encoding: 'utf8' });
 
-  it('is a git repository with app.js and .gitignore committed and .env ignored; a second run changes nothing', () => {
+  it('is a git repository with app.js, call.js and .gitignore committed and .env ignored; a second run changes nothing', () => {
     const paths = demoPaths(repo);
-    assert.match(ensureDemoFolder(paths) ?? '', /created now.*a git repository with \.gitignore and app\.js committed/);
-    assert.deepEqual(git(paths.folder, 'ls-files').trim().split('\n'), ['.gitignore', 'app.js']);
+    assert.match(ensureDemoFolder(paths) ?? '', /created now.*a git repository with \.gitignore, app\.js, call\.js committed/);
+    assert.deepEqual(git(paths.folder, 'ls-files').trim().split('\n'), ['.gitignore', 'app.js', 'call.js']);
     assert.equal(git(paths.folder, 'check-ignore', '.env').trim(), '.env');
     assert.equal(fs.statSync(path.join(paths.folder, '.env')).mode & 0o777, 0o600);
     const before = fs.readFileSync(path.join(paths.folder, '.env'), 'utf8');
@@ -31,8 +31,18 @@ describe('npm start: the demo folder', () => {
     fs.mkdirSync(paths.folder, { recursive: true });
     fs.writeFileSync(path.join(paths.folder, '.env'), 'MINE=1\n');
     fs.writeFileSync(path.join(paths.folder, '.gitignore'), '.env\n');
-    assert.match(ensureDemoFolder(paths) ?? '', /^a git repository with \.gitignore and app\.js committed$/);
+    assert.match(ensureDemoFolder(paths) ?? '', /^a git repository with \.gitignore, app\.js, call\.js committed$/);
     assert.equal(fs.readFileSync(path.join(paths.folder, '.env'), 'utf8'), 'MINE=1\n');
+    assert.equal(git(paths.folder, 'status', '--porcelain').trim(), '');
+  });
+
+  it('adds call.js, committed, to a repository of a run from before it existed', () => {
+    const paths = demoPaths(repo);
+    ensureDemoFolder(paths);
+    git(paths.folder, 'rm', '-q', 'call.js');
+    git(paths.folder, '-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'as before');
+    assert.equal(ensureDemoFolder(paths), 'call.js added and committed');
+    assert.ok(git(paths.folder, 'ls-files').split('\n').includes('call.js'));
     assert.equal(git(paths.folder, 'status', '--porcelain').trim(), '');
   });
 });

@@ -11,8 +11,8 @@ import { askHidden, askLine, readAllStdin, stdinIsTerminal } from '../prompt';
 const LOGIN_HELP = `Usage: tokenhub login [--url URL] [--key-stdin]
 
 Signs in to a hub with a workspace's account key (thak_…): checks it with the hub, then stores the URL and key in
-the operating system's keychain when one is available (secret-tool on Linux, security on macOS), else in
-${credentialsFile()} (readable only by you).
+the operating system's keychain when one is available (the macOS Keychain, the Windows Credential Manager, the
+Secret Service on Linux), else in ${credentialsFile()} (readable only by you).
 On a terminal it asks for the URL and the key (not echoed).
 
 Options:

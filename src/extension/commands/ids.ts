@@ -20,6 +20,7 @@ export const COMMAND = {
   clearFilter: 'tokenHub.clearFilter',
   loadMore: 'tokenHub.loadMore',
   showLog: 'tokenHub.showLog',
+  showUsage: 'tokenHub.showUsage',
   scanWorkspace: 'tokenHub.scanWorkspace',
   // The leak guard's quick fixes and the usage index's Cancel (its status bar item): run from code, not contributed.
   moveToEnv: 'tokenHub.leakGuard.moveToEnv',
@@ -61,6 +62,7 @@ export const COMMAND_PLACES: Record<CommandName, CommandPlaces> = {
   clearFilter: { palette: 'when', menus: ['view/title'] },
   loadMore: { palette: 'never', menus: [] },
   showLog: { palette: 'always', menus: ['view/title'] },
+  showUsage: { palette: 'always', menus: ['view/item/context'] },
   scanWorkspace: { palette: 'always', menus: ['view/title'] },
   moveToEnv: { palette: 'internal', menus: [] },
   revokeExposed: { palette: 'internal', menus: [] },

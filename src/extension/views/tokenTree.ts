@@ -9,8 +9,10 @@ import { SettingsService } from '../services/settings';
 import { TokenLists } from '../services/tokenLists';
 import { TokenSecretStore } from '../services/tokenSecrets';
 import { TokenUsages } from '../services/tokenUsages';
+import { TokenActivityCache } from '../services/tokenActivity';
 import { Usage } from '../../core/usageIndex';
 import { COMMAND } from '../commands/ids';
+import { historyLine, usageLine } from '../../core/usageSummary';
 
 export type TreeNode =
   | { kind: 'connection'; connection: Connection }
@@ -35,6 +37,7 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
   readonly onDidChangeTreeData = this.changed.event;
   private viewState: ViewState | undefined;
   private usages: TokenUsages | undefined;
+  private activity: TokenActivityCache | undefined;
   private readonly stateChanged = this._register(new vscode.EventEmitter<ViewState>());
   /** Fires after the tree computed its root: tests and the welcome views wait on it. */
   readonly onDidChangeViewState = this.stateChanged.event;
@@ -67,6 +70,25 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
   attachUsages(usages: TokenUsages): void {
     this.usages = usages;
     this._register(usages.onDidChange(() => this.changed.fire()));
+  }
+
+  /** Adds each token's usage and history to its tooltip, fetched when the tooltip is first shown. */
+  attachActivity(activity: TokenActivityCache): void {
+    this.activity = activity;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'token' || !this.activity || !(item.tooltip instanceof vscode.MarkdownString)) return item;
+    const markdown = item.tooltip;
+    try {
+      const { usage, history } = await this.activity.get(node.connection, node.token.id);
+      markdown.appendMarkdown(`\n\n$(pulse) ${escapeMarkdown(usageLine(usage))}`);
+      const past = historyLine(history);
+      if (past) markdown.appendMarkdown(`\n\n$(history) ${escapeMarkdown(past)}`);
+    } catch {
+      markdown.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('Its usage could not be loaded from the hub; refresh the view to try again.')}`);
+    }
+    return item;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -249,9 +271,13 @@ export function usageLabel(usage: Usage): string {
   return usage.variable ? vscode.l10n.t('{0} as {1}', relative, usage.variable) : vscode.l10n.t('{0} line {1}', relative, usage.line + 1);
 }
 
+/** Escapes what Markdown would read in a name, an endpoint id, an address or a user agent; hyphens stay readable. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');
+}
+
 export function tokenTooltip(token: Token, state: ExpiryState, stored: boolean, places?: number): vscode.MarkdownString {
-  // Names and endpoint ids are slugs; escape what Markdown would still read in them, and keep hyphens readable.
-  const escape = (text: string) => text.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');
+  const escape = escapeMarkdown;
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.appendMarkdown(`**${escape(token.name)}** · ${STATE_WORDS[state]}\n\n`);
   markdown.appendMarkdown(`| | |\n|---|---|\n`);

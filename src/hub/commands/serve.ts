@@ -2,8 +2,10 @@
 // listens (with --port 0, the port really chosen); structured logs (pino JSON) go to stdout as well.
 import pino from 'pino';
 import { buildHub, loggerOptions } from '../app';
+import { trustEntryProblem } from '../clientAddress';
 import { clockFromEnv } from '../clock';
 import { openStore } from '../openStore';
+import { DEFAULT_TOKEN_CACHE_SIZE } from '../tokenCache';
 import { DB_OPTION, OperatorUsageError, intOption, parse, type Command } from './common';
 
 const HELP = `Usage: tokenhub serve [options]
@@ -19,6 +21,14 @@ Options:
   --auth-failure-window SECS   length of that window in seconds (default 60)
   --lookup-burst N             token lookups (POST /v1/tokens/lookup) one account key may make at once (default 500)
   --lookups-per-second N       lookups per second per account key after that burst (default 5)
+  --trust-proxy ADDR|CIDR,…    reverse proxies in front of the hub: from them, the client address is the rightmost
+                               X-Forwarded-For entry that is not one of them (default: none; the header is ignored)
+  --upstream-connect-timeout SECS  the gateway's limit for connecting to an upstream (default 10)
+  --upstream-idle-timeout SECS     the gateway's limit for an upstream sending nothing (default 300)
+  --flush-seconds N            how often last use and usage counts are written to the database (default 60);
+                               an instance that is killed loses at most this long of them
+  --token-cache-size N         verified tokens kept in memory, least recently used dropped first; 0 for none
+                               (default ${DEFAULT_TOKEN_CACHE_SIZE}); see docs/api.md on several instances
   -h, --help                   show this help
 
 Environment: TOKENHUB_PEPPER (HMAC key for digests; keep it the same for the life of the database).
@@ -37,6 +47,11 @@ export const serve: Command = {
       'auth-failure-window': { type: 'string' },
       'lookup-burst': { type: 'string' },
       'lookups-per-second': { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true },
+      'upstream-connect-timeout': { type: 'string' },
+      'upstream-idle-timeout': { type: 'string' },
+      'flush-seconds': { type: 'string' },
+      'token-cache-size': { type: 'string' },
       ...DB_OPTION,
     });
     if (values.help) {
@@ -50,11 +65,21 @@ export const serve: Command = {
     const authFailureWindowSeconds = intOption('auth-failure-window', values['auth-failure-window'], 1, 86_400);
     const lookupBurst = intOption('lookup-burst', values['lookup-burst'], 1, 1_000_000);
     const lookupsPerSecond = intOption('lookups-per-second', values['lookups-per-second'], 1, 1_000_000);
+    const flushSeconds = intOption('flush-seconds', values['flush-seconds'], 1, 3600);
+    const tokenCacheSize = intOption('token-cache-size', values['token-cache-size'], 0, 10_000_000) ?? DEFAULT_TOKEN_CACHE_SIZE;
     const host = values.host!;
+    const trustProxy = (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()).filter(Boolean);
+    for (const entry of trustProxy) {
+      const problem = trustEntryProblem(entry);
+      if (problem) throw new OperatorUsageError(`--trust-proxy: ${problem}`);
+    }
+    const connectSeconds = intOption('upstream-connect-timeout', values['upstream-connect-timeout'], 1, 3600);
+    const idleSeconds = intOption('upstream-idle-timeout', values['upstream-idle-timeout'], 1, 86_400);
 
     const logger = pino(loggerOptions(level));
     const { store, choice } = await openStore(values.db, process.env, (error) =>
       logger.warn({ err: error.message }, 'database connection lost; it will be reopened on demand'),
+      tokenCacheSize,
     );
     const clock = clockFromEnv();
     if (clock.offsetMs !== 0) logger.warn({ offsetMs: clock.offsetMs }, 'TOKENHUB_TEST_CLOCK_OFFSET_MS is set: the clock is shifted (tests only)');
@@ -68,6 +93,12 @@ export const serve: Command = {
       authFailureWindowSeconds,
       lookupBurst,
       lookupsPerSecond,
+      trustProxy,
+      gateway: {
+        ...(connectSeconds !== undefined && { connectTimeoutMs: connectSeconds * 1000 }),
+        ...(idleSeconds !== undefined && { idleTimeoutMs: idleSeconds * 1000 }),
+      },
+      lastUsedWriteIntervalMs: flushSeconds === undefined ? undefined : flushSeconds * 1000,
     });
     let address: string;
     try {
@@ -105,6 +136,13 @@ export const serve: Command = {
     process.on('SIGTERM', () => process.exit(1));
     process.on('SIGINT', () => process.exit(1));
     await hub.close();
+    // The cache's figures, whatever the log level (the bench reads its hit rate here); no digest or token id in them.
+    const cache = store.tokenCacheStats?.();
+    if (cache) {
+      process.stdout.write(
+        `Token cache: ${cache.hits} hits, ${cache.misses} misses, ${cache.size} of at most ${cache.max} tokens kept (--token-cache-size).\n`,
+      );
+    }
     await store.close();
     logger.info('stopped');
     logger.flush?.();

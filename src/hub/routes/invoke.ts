@@ -38,7 +38,7 @@ export const invokeRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, c
     },
     (request, reply) => {
       const endpoint = request.params.endpointId;
-      const outcome = context.decideInvoke(clientAddress(request), request.headers.authorization, endpoint);
+      const outcome = context.decideInvoke(clientAddress(request), request.headers.authorization, endpoint, request.headers['user-agent']);
       if (outcome instanceof Promise) {
         outcome.then(
           (settled) => answer(reply, endpoint, settled),

@@ -3,11 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_LIMITS } from '../../contract/types';
-import { accountKeyOf, workspaceOf } from '../auth';
+import { accountKeyOf, auditContextOf, workspaceOf } from '../auth';
 import { useManagementHooks, type HubContext } from '../context';
 import { errors } from '../errors';
 import { BODY_OPTIONAL } from '../openapi';
-import { MANAGEMENT_ERRORS, SECURITY, errorResponses, idempotencyHeaders, tokenSchema, tokenWithSecretSchema } from '../schemas';
+import { MANAGEMENT_ERRORS, SECURITY, errorResponses, idempotencyHeaders, pageSchema, tokenSchema, tokenWithSecretSchema } from '../schemas';
 
 const tokenId = Type.Object({ id: Type.String({ description: 'tok_ followed by 16 base62 characters.' }) });
 
@@ -87,10 +87,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, co
         security: SECURITY.accountKey,
         querystring: listTokensQuery,
         response: {
-          200: Type.Object(
-            { data: Type.Array(tokenSchema), nextCursor: Type.Unsafe<string | null>({ type: ['string', 'null'] }) },
-            { description: 'OK' },
-          ),
+          200: pageSchema(tokenSchema),
           ...errorResponses(...MANAGEMENT_ERRORS, 422),
         },
       },
@@ -151,7 +148,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, co
       },
     },
     async (request, reply) => {
-      const result = await service.create(workspaceOf(request), request.body, request.headers['idempotency-key']);
+      const result = await service.create(workspaceOf(request), request.body, request.headers['idempotency-key'], auditContextOf(request));
       reply.code(201);
       return result;
     },
@@ -174,7 +171,13 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, co
     },
     async (request, reply) => {
       const graceSeconds = request.body.graceSeconds ?? 0;
-      const result = await service.rotate(workspaceOf(request), request.params.id, graceSeconds, request.headers['idempotency-key']);
+      const result = await service.rotate(
+        workspaceOf(request),
+        request.params.id,
+        graceSeconds,
+        request.headers['idempotency-key'],
+        auditContextOf(request),
+      );
       reply.code(201);
       return result;
     },
@@ -192,7 +195,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, co
       },
     },
     async (request, reply) => {
-      await service.remove(workspaceOf(request), request.params.id);
+      await service.remove(workspaceOf(request), request.params.id, auditContextOf(request));
       // No body: a 204 has none (fastify drops it), and the schema's null says so.
       reply.code(204).send(null);
     },

@@ -1,13 +1,22 @@
 // The shared store: PostgreSQL through a pg Pool. Several hub processes on one database behave as one service:
-// every credential is looked up on every request (no positive cache), names are unique through a unique index,
-// idempotency claims through a primary key, both checked by the database under concurrency.
+// a serving hub keeps verified tokens in a bounded cache that every instance empties of a token before its delete or
+// rotation answers (pgInvalidation.ts); names are unique through a unique index, idempotency claims through a
+// primary key, both checked by the database under concurrency.
 // Connection failures become StoreUnavailableError (503); the pool reconnects by itself when the server is back.
 import pg from 'pg';
 import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import {
   DEFAULT_POLICY,
+  type AccountKeyExtras,
   type AccountKeyRecord,
+  type AuditContext,
+  type AuditQuery,
+  type AuditRecord,
+  type AuthenticatedAccountKey,
+  type LastClient,
+  type TokenUsageRecord,
+  type UsageCount,
   type CreateResult,
   type IdempotencyClaim,
   type IdempotencyRecord,
@@ -20,8 +29,11 @@ import {
   type TokenRecord,
   type WorkspaceRecord,
 } from '../store';
+import { TokenCache, type TokenCacheStats } from '../tokenCache';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+import { PgInvalidation, REGISTRATION_LOCK, DB_NOW_MS } from './pgInvalidation';
 import { listParams, named } from './params';
+import { INSERT_AUDIT, RAISE_LAST_CLIENT, auditFrom, auditParams, listAuditSql, type AuditSubject } from './usageAudit';
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -96,6 +108,10 @@ function idempotencyFrom(row: Row): IdempotencyRecord {
   };
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Thrown inside transaction() to roll back and return `value`. */
 class Rollback {
   constructor(readonly value: unknown) {}
@@ -113,6 +129,7 @@ const types = {
 /** One digest waiting in the next batch of token lookups (several requests with the same secret share it). */
 interface AuthLookup {
   digest: Buffer;
+  key: string;
   promise: Promise<TokenAuthRecord | null>;
   resolve(record: TokenAuthRecord | null): void;
   reject(error: unknown): void;
@@ -125,11 +142,20 @@ export interface PostgresStoreOptions {
   /** Called for errors of idle pool clients (the server went away); they are dropped and replaced. */
   onPoolError?: (error: Error) => void;
   max?: number;
+  /**
+   * Verified tokens kept in this process (0, the default: none). Only for a serving hub: it registers a lease that
+   * every delete and rotation on the database waits on (a command-line tool must not).
+   */
+  tokenCacheSize?: number;
 }
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly cache: TokenCache | undefined;
+  /** Started only in a serving hub (tokenCacheSize given); a store without it still waits for the others' acks. */
+  private readonly invalidation: PgInvalidation;
+  private readonly serving: boolean;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.pool = new pg.Pool({
@@ -143,6 +169,19 @@ export class PostgresStore implements Store {
     // The pool listens on idle clients only. A client checked out when PostgreSQL goes away (a restart, a
     // failover) emits 'error' too, and an unheard 'error' would end the process: its query fails (503) instead.
     this.pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+    this.serving = options.tokenCacheSize !== undefined;
+    if (this.serving && options.tokenCacheSize! > 0) this.cache = new TokenCache(options.tokenCacheSize!);
+    this.invalidation = new PgInvalidation({
+      connectionString,
+      types,
+      cache: this.cache,
+      query: (text, values) => this.query(text, values),
+      onError: options.onPoolError,
+    });
+  }
+
+  tokenCacheStats(): TokenCacheStats | undefined {
+    return this.cache?.stats();
   }
 
   private async query(text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
@@ -200,9 +239,12 @@ export class PostgresStore implements Store {
         ]);
       }
     });
+    // Listening starts once the tables it needs exist; lookups go to the database until it is established.
+    if (this.serving) await this.invalidation.start();
   }
 
   async close(): Promise<void> {
+    await this.invalidation.close();
     await this.pool.end();
   }
 
@@ -254,14 +296,24 @@ export class PostgresStore implements Store {
     return (await this.query('SELECT * FROM workspaces ORDER BY name')).map(workspaceFrom);
   }
 
-  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
-    const rows = await this.namedQuery(
-      `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)
-       ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
-       RETURNING (xmax = 0) AS inserted`,
-      { workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now },
-    );
-    return rows[0].inserted ? 'added' : 'updated';
+  /** Writes the event inside the transaction of the change it records. */
+  private async audit(client: pg.PoolClient, workspaceId: string, action: AuditRecord['action'], at: number, context: AuditContext, subject: AuditSubject) {
+    await client.query(named(INSERT_AUDIT, auditParams(workspaceId, action, at, context, subject)));
+  }
+
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number, audit?: AuditContext): Promise<'added' | 'updated'> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query(
+        named(
+          `INSERT INTO endpoints (workspace_id, id, name, description, created_at) VALUES (@workspaceId, @id, @name, @description, @createdAt)
+           ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, description = excluded.description
+           RETURNING (xmax = 0) AS inserted`,
+          { workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description, createdAt: now },
+        ),
+      );
+      if (audit) await this.audit(client, workspaceId, 'endpoint.changed', now, audit, { endpointId: endpoint.id });
+      return rows[0].inserted ? 'added' : 'updated';
+    });
   }
 
   async listEndpoints(workspaceId: string): Promise<Endpoint[]> {
@@ -272,11 +324,27 @@ export class PostgresStore implements Store {
     )) as Endpoint[];
   }
 
-  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    await this.namedQuery(
-      'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
-      { id, workspaceId, digest, maskedKey, createdAt: now },
-    );
+  async endpointUpstream(workspaceId: string, endpointId: string): Promise<string | null> {
+    const rows = await this.query('SELECT upstream FROM endpoints WHERE workspace_id = $1 AND id = $2', [workspaceId, endpointId], 'upstream');
+    return (rows[0]?.upstream as string | null | undefined) ?? null;
+  }
+
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
+    const rows = await this.query('UPDATE endpoints SET upstream = $1 WHERE workspace_id = $2 AND id = $3 RETURNING id', [upstream, workspaceId, endpointId]);
+    return rows.length > 0;
+  }
+
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra: AccountKeyExtras = {}) {
+    const { label = null, audit } = extra;
+    await this.transaction(async (client) => {
+      await client.query(
+        named(
+          'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at, label) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt, @label)',
+          { id, workspaceId, digest, maskedKey, createdAt: now, label },
+        ),
+      );
+      if (audit) await this.audit(client, workspaceId, 'account_key.created', now, audit, { subjectKey: { id, maskedKey } });
+    });
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -287,17 +355,46 @@ export class PostgresStore implements Store {
     return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id, maskedKey: row.masked_key, createdAt: row.created_at }));
   }
 
-  async revokeAccountKey(id: string): Promise<boolean> {
-    return (await this.query('DELETE FROM account_keys WHERE id = $1 RETURNING id', [id])).length > 0;
+  async revokeAccountKey(id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyWhere('id = $1', id, audit, now);
   }
 
-  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
-    return (await this.query('DELETE FROM account_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
+  async revokeAccountKeyByDigest(digest: Buffer, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyWhere('digest = $1', digest, audit, now);
   }
 
-  async authenticateAccountKey(digest: Buffer): Promise<{ id: string; workspaceId: string } | null> {
-    const rows = await this.query('SELECT id, workspace_id FROM account_keys WHERE digest = $1', [digest], 'account_key_by_digest');
-    return rows[0] ? { id: rows[0].id, workspaceId: rows[0].workspace_id } : null;
+  private async revokeAccountKeyWhere(where: string, value: unknown, audit: AuditContext | undefined, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query(`DELETE FROM account_keys WHERE ${where} RETURNING id, workspace_id, masked_key`, [value]);
+      if (!rows[0]) return false;
+      if (audit) {
+        const subjectKey = { id: rows[0].id as string, maskedKey: rows[0].masked_key as string };
+        await this.audit(client, rows[0].workspace_id, 'account_key.revoked', now, audit, { subjectKey });
+      }
+      return true;
+    });
+  }
+
+  async authenticateAccountKey(digest: Buffer): Promise<AuthenticatedAccountKey | null> {
+    const rows = await this.query(
+      'SELECT id, workspace_id, masked_key, label FROM account_keys WHERE digest = $1',
+      [digest],
+      'account_key_by_digest_labelled',
+    );
+    return rows[0] ? { id: rows[0].id, workspaceId: rows[0].workspace_id, maskedKey: rows[0].masked_key, label: rows[0].label ?? null } : null;
+  }
+
+  async createServiceKey(id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    await this.query('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4)', [id, digest, maskedKey, now]);
+  }
+
+  async authenticateServiceKey(digest: Buffer): Promise<{ id: string } | null> {
+    const rows = await this.query('SELECT id FROM service_keys WHERE digest = $1', [digest], 'service_key_by_digest');
+    return rows[0] ? { id: rows[0].id } : null;
+  }
+
+  async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
+    return (await this.query('DELETE FROM service_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
   }
 
   /**
@@ -325,7 +422,7 @@ export class PostgresStore implements Store {
     return existing;
   }
 
-  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now(), audit?: AuditContext): Promise<CreateResult> {
     const outcome = await this.transaction(async (client): Promise<CreateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, token.workspaceId, claim, token.id, now))) {
         throw new Rollback('claimed_elsewhere');
@@ -341,10 +438,32 @@ export class PostgresStore implements Store {
       if (!inserted.rows[0]) {
         throw new Rollback({ kind: 'name_taken' });
       }
+      if (audit) await this.audit(client, token.workspaceId, 'token.created', now, audit, { tokenId: token.id, tokenName: token.name });
       return { kind: 'created', token: tokenFrom(inserted.rows[0]) };
     });
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(token.workspaceId, claim!) };
     return outcome;
+  }
+
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    if (tokens.length === 0) return;
+    // One statement per batch: parallel arrays, the endpoints of each token as one JSON text.
+    await this.query(
+      `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
+       SELECT id, ws, name, mask, ARRAY(SELECT jsonb_array_elements_text(eps::jsonb)), digest, created, expires
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::bigint[])
+           AS v(id, ws, name, mask, eps, digest, created, expires)`,
+      [
+        tokens.map((t) => t.id),
+        tokens.map((t) => t.workspaceId),
+        tokens.map((t) => t.name),
+        tokens.map((t) => t.maskedKey),
+        tokens.map((t) => JSON.stringify(t.endpoints)),
+        tokens.map((t) => t.digest),
+        tokens.map((t) => t.createdAt),
+        tokens.map((t) => t.expiresAt),
+      ],
+    );
   }
 
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
@@ -362,8 +481,47 @@ export class PostgresStore implements Store {
     return (await this.namedQuery(sql, listParams(workspaceId, query))).map(tokenFrom);
   }
 
-  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    return (await this.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id])).length > 0;
+  async deleteToken(workspaceId: string, id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.changeToken(
+      id,
+      async (client) => {
+        const { rows } = await client.query('DELETE FROM tokens WHERE workspace_id = $1 AND id = $2 RETURNING name', [workspaceId, id]);
+        if (!rows[0]) return false;
+        if (audit) await this.audit(client, workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: rows[0].name });
+        return true;
+      },
+      (deleted) => deleted,
+    );
+  }
+
+  /**
+   * A delete or rotation, in a transaction under the registration lock (shared); when `changed` says it changed the
+   * token, it answers only once every instance with a live lease has dropped the token from its cache (or lost its
+   * lease): pgInvalidation.ts.
+   */
+  private async changeToken<T>(id: string, change: (client: pg.PoolClient) => Promise<T>, changed: (result: T) => boolean): Promise<T> {
+    let expected: ReturnType<PgInvalidation['expect']> | undefined;
+    let outcome: T;
+    try {
+      outcome = await this.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock_shared($1)', [REGISTRATION_LOCK]);
+        const result = await change(client);
+        if (!changed(result)) return result;
+        const { rows } = await client.query(
+          `SELECT txid_current()::text AS txid, ARRAY(SELECT id FROM hub_instances WHERE lease_until > ${DB_NOW_MS}) AS live`,
+        );
+        // Acks may come back as soon as the commit is out: expect them before it.
+        expected = this.invalidation.expect(rows[0].txid, rows[0].live);
+        return result;
+      });
+    } catch (error) {
+      expected?.cancel();
+      throw error;
+    }
+    if (!expected) return outcome;
+    this.cache?.dropToken(id);
+    await expected.wait();
+    return outcome;
   }
 
   async rotateToken(
@@ -374,8 +532,11 @@ export class PostgresStore implements Store {
     previousExpiresAt: number | null,
     claim?: IdempotencyClaim,
     now = Date.now(),
+    audit?: AuditContext,
   ): Promise<RotateResult> {
-    const outcome = await this.transaction(async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
+    const outcome = await this.changeToken(
+      id,
+      async (client): Promise<RotateResult | 'claimed_elsewhere'> => {
       if (claim && !(await this.claim(client, workspaceId, claim, id, now))) {
         throw new Rollback('claimed_elsewhere');
       }
@@ -390,8 +551,12 @@ export class PostgresStore implements Store {
       if (!updated.rows[0]) {
         throw new Rollback({ kind: 'not_found' });
       }
-      return { kind: 'rotated', token: tokenFrom(updated.rows[0]) };
-    });
+      const token = tokenFrom(updated.rows[0]);
+      if (audit) await this.audit(client, workspaceId, 'token.rotated', now, audit, { tokenId: id, tokenName: token.name });
+      return { kind: 'rotated', token };
+      },
+      (result) => result !== 'claimed_elsewhere' && result.kind === 'rotated',
+    );
     if (outcome === 'claimed_elsewhere') return { kind: 'idempotency_conflict', existing: await this.existingClaim(workspaceId, claim!) };
     return outcome;
   }
@@ -414,13 +579,23 @@ export class PostgresStore implements Store {
    */
   private authBatch: Map<string, AuthLookup> | undefined;
 
-  authenticateToken(digest: Buffer): Promise<TokenAuthRecord | null> {
+  authenticateToken(digest: Buffer): TokenAuthRecord | Promise<TokenAuthRecord | null> {
+    const key = digest.toString('latin1');
+    const cache = this.cache;
+    if (cache !== undefined) {
+      if (this.invalidation.trusted()) {
+        const hit = cache.get(key);
+        if (hit !== undefined) return hit;
+      } else {
+        if (cache.size > 0) cache.clear(); // not trusted: nothing in it may be served again
+        cache.misses++;
+      }
+    }
     let batch = this.authBatch;
     if (batch === undefined) {
       batch = this.authBatch = new Map();
       setImmediate(this.sendAuthBatch);
     }
-    const key = digest.toString('latin1');
     let lookup = batch.get(key);
     if (lookup === undefined) {
       let resolve!: (record: TokenAuthRecord | null) => void;
@@ -429,7 +604,7 @@ export class PostgresStore implements Store {
         resolve = yes;
         reject = no;
       });
-      lookup = { digest, promise, resolve, reject };
+      lookup = { digest, key, promise, resolve, reject };
       batch.set(key, lookup);
     }
     return lookup.promise;
@@ -438,6 +613,9 @@ export class PostgresStore implements Store {
   private readonly sendAuthBatch = (): void => {
     const lookups = [...this.authBatch!.values()];
     this.authBatch = undefined;
+    // A notification processed after this point may concern what these queries read: then nothing is cached.
+    const generation = this.invalidation.generation;
+    const cache = this.cache;
     for (let start = 0; start < lookups.length; start += AUTH_BATCH_MAX) {
       const part = lookups.length <= AUTH_BATCH_MAX ? lookups : lookups.slice(start, start + AUTH_BATCH_MAX);
       this.query(
@@ -460,6 +638,13 @@ export class PostgresStore implements Store {
               previousExpiresAt: row.prev_expires_at ?? null,
             };
           }
+          if (cache !== undefined && generation === this.invalidation.generation && this.invalidation.trusted()) {
+            // Hits only: an unknown digest is asked again next time (a token created elsewhere works at once).
+            part.forEach((lookup, i) => {
+              const record = found[i];
+              if (record !== null) cache.set(lookup.key, record);
+            });
+          }
           part.forEach((lookup, i) => lookup.resolve(found[i]));
         },
         (error) => {
@@ -476,6 +661,47 @@ export class PostgresStore implements Store {
        WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
       [entries.map((e) => e[0]), entries.map((e) => e[1])],
     );
+  }
+
+  async recordUsage(counts: readonly UsageCount[], clients: readonly LastClient[]): Promise<void> {
+    if (counts.length === 0 && clients.length === 0) return;
+    await this.transaction(async (client) => {
+      // One statement per batch: unnest turns the lists into rows, and the additive upsert adds to what other
+      // instances wrote. Rows in a stable order, so concurrent flushes lock them in the same order (no deadlock).
+      const sorted = [...counts].sort((a, b) => compareText(a.tokenId, b.tokenId) || a.day - b.day || compareText(a.endpointId, b.endpointId));
+      if (sorted.length > 0) {
+        await client.query(
+          `INSERT INTO token_usage (token_id, day, endpoint_id, accepted, refused)
+             SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (token_id, day, endpoint_id) DO UPDATE
+             SET accepted = token_usage.accepted + excluded.accepted, refused = token_usage.refused + excluded.refused`,
+          [sorted.map((c) => c.tokenId), sorted.map((c) => c.day), sorted.map((c) => c.endpointId), sorted.map((c) => c.accepted), sorted.map((c) => c.refused)],
+        );
+      }
+      const ordered = [...clients].sort((a, b) => compareText(a.tokenId, b.tokenId));
+      for (const last of ordered) await client.query(named(RAISE_LAST_CLIENT, { ...last }));
+    });
+  }
+
+  async getUsage(tokenId: string, fromDay: number): Promise<TokenUsageRecord> {
+    const rows = await this.query('SELECT token_id, day, endpoint_id, accepted, refused FROM token_usage WHERE token_id = $1 AND day >= $2', [tokenId, fromDay]);
+    const last = await this.query('SELECT last_client_at, last_client_address, last_user_agent FROM tokens WHERE id = $1', [tokenId]);
+    const row = last[0];
+    return {
+      counts: rows.map((r) => ({ tokenId: r.token_id, day: r.day, endpointId: r.endpoint_id, accepted: r.accepted, refused: r.refused })),
+      lastClient: row && row.last_client_at !== null ? { at: row.last_client_at, address: row.last_client_address, userAgent: row.last_user_agent ?? null } : null,
+    };
+  }
+
+  async pruneUsage(beforeDay: number): Promise<number> {
+    return (await this.query('DELETE FROM token_usage WHERE day < $1 RETURNING 1', [beforeDay])).length;
+  }
+
+  async listAudit(workspaceId: string, query: AuditQuery): Promise<AuditRecord[]> {
+    const params: Record<string, unknown> = { workspaceId, limit: query.limit };
+    if (query.beforeSeq !== undefined) params.beforeSeq = query.beforeSeq;
+    if (query.tokenId !== undefined) params.tokenId = query.tokenId;
+    return (await this.namedQuery(listAuditSql(query), params)).map(auditFrom);
   }
 
   async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {

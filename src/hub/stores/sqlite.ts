@@ -6,7 +6,15 @@ import path from 'path';
 import type { Endpoint, WorkspacePolicy } from '../../contract/types';
 import { StoreUnavailableError } from '../errors';
 import type {
+  AccountKeyExtras,
   AccountKeyRecord,
+  AuditContext,
+  AuditQuery,
+  AuditRecord,
+  AuthenticatedAccountKey,
+  LastClient,
+  TokenUsageRecord,
+  UsageCount,
   CreateResult,
   IdempotencyClaim,
   IdempotencyRecord,
@@ -22,6 +30,8 @@ import type {
 import { MIGRATIONS, SQLITE_DIALECT } from './migrations';
 import { DEFAULT_POLICY } from '../store';
 import { listParams } from './params';
+import { INSERT_AUDIT, RAISE_LAST_CLIENT, UPSERT_USAGE, auditFrom, auditParams, listAuditSql } from './usageAudit';
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheStats } from '../tokenCache';
 
 type Row = Record<string, unknown>;
 
@@ -70,6 +80,20 @@ function tokenFrom(row: Row): TokenRecord {
   };
 }
 
+/** A listing's row as an array (statement.raw(): no object per row), columns in TOKEN_COLUMNS' order. */
+function tokenFromValues(values: unknown[]): TokenRecord {
+  return {
+    id: values[0] as string,
+    workspaceId: values[1] as string,
+    name: values[2] as string,
+    maskedKey: values[3] as string,
+    endpoints: JSON.parse(values[4] as string) as string[],
+    createdAt: values[5] as number,
+    expiresAt: (values[6] as number | null) ?? null,
+    lastUsedAt: (values[7] as number | null) ?? null,
+  };
+}
+
 function idempotencyFrom(row: Row): IdempotencyRecord {
   return {
     workspaceId: row.workspace_id as string,
@@ -98,11 +122,15 @@ const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at
 const LIST_SEARCH = 1;
 const LIST_AFTER = 2;
 const LIST_MASKED = 4;
+/**
+ * A search term the trigram index can serve (3 characters or more) is answered from it when it matches fewer names
+ * than this (the candidates are then read, filtered and sorted); a term matching more names is found sooner by
+ * walking the newest-first index, which stops after `limit` matches. Either way LIKE decides, so the answer is the same.
+ */
+const SEARCH_CANDIDATES_MAX = 2000;
 
 class NameTaken extends Error {}
 
-/** Bound of the validated authentication cache (entries; it is cleared when full). */
-const AUTH_CACHE_MAX = 50_000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -113,7 +141,9 @@ export class SqliteStore implements Store {
    * PRAGMA data_version (it changes whenever another connection, in any process, commits), and this
    * process's own rotations and deletions clear it. So a revocation anywhere is seen on the next request.
    */
-  private readonly authCache = new Map<string, TokenAuthRecord>();
+  private readonly authCache: TokenCache;
+  /** Endpoints' upstreams (the gateway's per-request lookup), valid under the same rule as authCache. */
+  private readonly upstreamCache = new Map<string, string | null>();
   private authCacheVersion = -1;
   /**
    * data_version is read once per turn of the event loop, before the first lookup of that turn; it is read again
@@ -127,7 +157,11 @@ export class SqliteStore implements Store {
   };
 
   /** Opens (creating it and its folder when missing) the database file. */
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: { tokenCacheSize?: number } = {},
+  ) {
+    this.authCache = new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = guard(() => new Database(file));
     guard(() => {
@@ -173,8 +207,23 @@ export class SqliteStore implements Store {
           (variant & LIST_SEARCH ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
           (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
           ' ORDER BY created_at DESC, id DESC LIMIT @limit',
-      );
+        )
+        .raw();
+    // The same listing from the trigram index's candidates (t. columns: the index has a column "name" too).
+    const listFromIndex = (variant: number) =>
+      db.prepare(
+        `SELECT ${TOKEN_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} FROM tokens_name_fts f CROSS JOIN tokens t ON t.rowid = f.rowid
+         WHERE f.tokens_name_fts MATCH @match AND t.workspace_id = @workspaceId AND t.name LIKE @pattern ESCAPE '\\'` +
+          (variant & LIST_AFTER ? ' AND (t.created_at, t.id) < (@afterCreatedAt, @afterId)' : '') +
+          (variant & LIST_MASKED ? ' AND t.masked_key = @maskedKey' : '') +
+          ' ORDER BY t.created_at DESC, t.id DESC LIMIT @limit',
+        )
+        .raw();
     return {
+      searchCandidates: db
+        .prepare(`SELECT count(*) FROM (SELECT 1 FROM tokens_name_fts WHERE tokens_name_fts MATCH ? LIMIT ${SEARCH_CANDIDATES_MAX})`)
+        .pluck(),
+      listFromIndex: Array.from({ length: (LIST_AFTER | LIST_MASKED) + 1 }, (_, variant) => listFromIndex(variant)),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
@@ -194,15 +243,29 @@ export class SqliteStore implements Store {
       ),
       updateEndpoint: db.prepare('UPDATE endpoints SET name = @name, description = @description WHERE workspace_id = @workspaceId AND id = @id'),
       endpoints: db.prepare('SELECT id, name, description FROM endpoints WHERE workspace_id = ? ORDER BY id'),
+      endpointUpstream: db.prepare('SELECT upstream FROM endpoints WHERE workspace_id = ? AND id = ?').pluck(),
+      setEndpointUpstream: db.prepare('UPDATE endpoints SET upstream = ? WHERE workspace_id = ? AND id = ?'),
       insertAccountKey: db.prepare(
-        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt)',
+        'INSERT INTO account_keys (id, workspace_id, digest, masked_key, created_at, label) VALUES (@id, @workspaceId, @digest, @maskedKey, @createdAt, @label)',
       ),
+      accountKeyById: db.prepare('SELECT id, workspace_id, masked_key FROM account_keys WHERE id = ?'),
+      accountKeyRowByDigest: db.prepare('SELECT id, workspace_id, masked_key FROM account_keys WHERE digest = ?'),
+      insertAudit: db.prepare(INSERT_AUDIT),
+      insertServiceKey: db.prepare('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES (@id, @digest, @maskedKey, @createdAt)'),
+      serviceKeyByDigest: db.prepare('SELECT id FROM service_keys WHERE digest = ?'),
+      deleteServiceKeyByDigest: db.prepare('DELETE FROM service_keys WHERE digest = ?'),
+      upsertUsage: db.prepare(UPSERT_USAGE),
+      raiseLastClient: db.prepare(RAISE_LAST_CLIENT),
+      usage: db.prepare('SELECT token_id, day, endpoint_id, accepted, refused FROM token_usage WHERE token_id = ? AND day >= ?'),
+      lastClient: db.prepare('SELECT last_client_at, last_client_address, last_user_agent FROM tokens WHERE id = ?'),
+      pruneUsage: db.prepare('DELETE FROM token_usage WHERE day < ?'),
+      audit: new Map<string, Database.Statement>(),
       accountKeys: db.prepare(
         'SELECT id, workspace_id, masked_key, created_at FROM account_keys WHERE workspace_id = ? ORDER BY created_at, id',
       ),
       deleteAccountKey: db.prepare('DELETE FROM account_keys WHERE id = ?'),
       deleteAccountKeyByDigest: db.prepare('DELETE FROM account_keys WHERE digest = ?'),
-      accountKeyByDigest: db.prepare('SELECT id, workspace_id FROM account_keys WHERE digest = ?'),
+      accountKeyByDigest: db.prepare('SELECT id, workspace_id, masked_key, label FROM account_keys WHERE digest = ?'),
       insertToken: db.prepare(
         `INSERT INTO tokens (id, workspace_id, name, masked_key, endpoints, digest, created_at, expires_at)
          VALUES (@id, @workspaceId, @name, @maskedKey, @endpoints, @digest, @createdAt, @expiresAt)`,
@@ -234,6 +297,10 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  tokenCacheStats(): TokenCacheStats {
+    return this.authCache.stats();
   }
 
   async getMeta(key: string): Promise<string | null> {
@@ -281,10 +348,11 @@ export class SqliteStore implements Store {
     return guard(() => (this.s.workspaces.all() as Row[]).map(workspaceFrom));
   }
 
-  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number): Promise<'added' | 'updated'> {
+  async upsertEndpoint(workspaceId: string, endpoint: Endpoint, now: number, audit?: AuditContext): Promise<'added' | 'updated'> {
     return guard(() =>
       this.db
         .transaction((): 'added' | 'updated' => {
+          if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'endpoint.changed', now, audit, { endpointId: endpoint.id }));
           if (this.s.endpointExists.get(workspaceId, endpoint.id)) {
             this.s.updateEndpoint.run({ workspaceId, id: endpoint.id, name: endpoint.name, description: endpoint.description });
             return 'updated';
@@ -300,8 +368,46 @@ export class SqliteStore implements Store {
     return guard(() => this.s.endpoints.all(workspaceId) as Endpoint[]);
   }
 
-  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
-    guard(() => this.s.insertAccountKey.run({ id, workspaceId, digest, maskedKey, createdAt: now }));
+  endpointUpstream(workspaceId: string, endpointId: string): string | null {
+    return guard(() => {
+      this.checkDataVersion();
+      const key = `${workspaceId}\0${endpointId}`;
+      const cached = this.upstreamCache.get(key);
+      if (cached !== undefined) return cached;
+      const upstream = (this.s.endpointUpstream.get(workspaceId, endpointId) as string | null | undefined) ?? null;
+      // Keys are endpoints a valid token is scoped to: as many as the workspaces' endpoints.
+      this.upstreamCache.set(key, upstream);
+      return upstream;
+    });
+  }
+
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
+    const changed = guard(() => this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes > 0);
+    this.upstreamCache.clear();
+    return changed;
+  }
+
+  /** Once per turn of the event loop: forgets the caches when any other connection has committed since (see authCache). */
+  private checkDataVersion(): void {
+    if (this.checkedThisTurn) return;
+    const version = this.s.dataVersion.get() as number;
+    if (version !== this.authCacheVersion) {
+      this.authCache.clear();
+      this.upstreamCache.clear();
+      this.authCacheVersion = version;
+    }
+    this.checkedThisTurn = true;
+    setImmediate(this.endTurn);
+  }
+
+  async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra: AccountKeyExtras = {}) {
+    const { label = null, audit } = extra;
+    guard(() =>
+      this.db.transaction(() => {
+        this.s.insertAccountKey.run({ id, workspaceId, digest, maskedKey, createdAt: now, label });
+        if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'account_key.created', now, audit, { subjectKey: { id, maskedKey } }));
+      })(),
+    );
   }
 
   async listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]> {
@@ -315,17 +421,49 @@ export class SqliteStore implements Store {
     );
   }
 
-  async revokeAccountKey(id: string): Promise<boolean> {
-    return guard(() => this.s.deleteAccountKey.run(id).changes > 0);
+  async revokeAccountKey(id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyRow(() => this.s.accountKeyById.get(id) as Row | undefined, audit, now);
   }
 
-  async revokeAccountKeyByDigest(digest: Buffer): Promise<boolean> {
-    return guard(() => this.s.deleteAccountKeyByDigest.run(digest).changes > 0);
+  async revokeAccountKeyByDigest(digest: Buffer, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    return this.revokeAccountKeyRow(() => this.s.accountKeyRowByDigest.get(digest) as Row | undefined, audit, now);
   }
 
-  authenticateAccountKey(digest: Buffer): { id: string; workspaceId: string } | null {
+  private revokeAccountKeyRow(find: () => Row | undefined, audit: AuditContext | undefined, now: number): boolean {
+    return guard(() =>
+      this.db
+        .transaction(() => {
+          const row = find();
+          if (!row) return false;
+          this.s.deleteAccountKey.run(row.id);
+          if (audit) {
+            const subjectKey = { id: row.id as string, maskedKey: row.masked_key as string };
+            this.s.insertAudit.run(auditParams(row.workspace_id as string, 'account_key.revoked', now, audit, { subjectKey }));
+          }
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
+  authenticateAccountKey(digest: Buffer): AuthenticatedAccountKey | null {
     const row = guard(() => this.s.accountKeyByDigest.get(digest) as Row | undefined);
-    return row ? { id: row.id as string, workspaceId: row.workspace_id as string } : null;
+    return row
+      ? { id: row.id as string, workspaceId: row.workspace_id as string, maskedKey: row.masked_key as string, label: (row.label as string | null) ?? null }
+      : null;
+  }
+
+  async createServiceKey(id: string, digest: Buffer, maskedKey: string, now: number): Promise<void> {
+    guard(() => this.s.insertServiceKey.run({ id, digest, maskedKey, createdAt: now }));
+  }
+
+  authenticateServiceKey(digest: Buffer): { id: string } | null {
+    const row = guard(() => this.s.serviceKeyByDigest.get(digest) as Row | undefined);
+    return row ? { id: row.id as string } : null;
+  }
+
+  async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
+    return guard(() => this.s.deleteServiceKeyByDigest.run(digest).changes > 0);
   }
 
   /** Returns the live claim of the key, deleting an expired one so that the key can be used again. */
@@ -337,7 +475,7 @@ export class SqliteStore implements Store {
     return null;
   }
 
-  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now()): Promise<CreateResult> {
+  async createToken(token: NewToken, claim?: IdempotencyClaim, now = Date.now(), audit?: AuditContext): Promise<CreateResult> {
     try {
       return guard(() =>
         this.db
@@ -355,6 +493,10 @@ export class SqliteStore implements Store {
               throw error;
             }
             if (claim) this.s.insertIdempotency.run(idempotencyParams(token.workspaceId, claim, token.id, now));
+            if (audit) {
+              const subject = { tokenId: token.id, tokenName: token.name };
+              this.s.insertAudit.run(auditParams(token.workspaceId, 'token.created', now, audit, subject));
+            }
             return { kind: 'created', token: tokenFrom(this.s.token.get(token.workspaceId, token.id) as Row) };
           })
           .immediate(),
@@ -363,6 +505,16 @@ export class SqliteStore implements Store {
       if (error instanceof NameTaken) return { kind: 'name_taken' };
       throw error;
     }
+  }
+
+  async insertTokens(tokens: NewToken[]): Promise<void> {
+    guard(() =>
+      this.db
+        .transaction(() => {
+          for (const token of tokens) this.s.insertToken.run({ ...token, endpoints: JSON.stringify(token.endpoints) });
+        })
+        .immediate(),
+    );
   }
 
   async getToken(workspaceId: string, id: string): Promise<TokenRecord | null> {
@@ -374,14 +526,33 @@ export class SqliteStore implements Store {
 
   async listTokens(workspaceId: string, query: ListQuery): Promise<TokenRecord[]> {
     return guard(() => {
+      if (query.search !== undefined && [...query.search].length >= 3) {
+        // An FTS5 string: the term as one phrase, its double quotes doubled; trigram phrases match substrings.
+        const match = `"${query.search.replace(/"/g, '""')}"`;
+        if ((this.s.searchCandidates.get(match) as number) < SEARCH_CANDIDATES_MAX) {
+          const statement = this.s.listFromIndex[(query.after ? LIST_AFTER : 0) | (query.maskedKey ? LIST_MASKED : 0)];
+          return (statement.all({ ...listParams(workspaceId, query), match }) as unknown[][]).map(tokenFromValues);
+        }
+      }
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-      return (statement.all(listParams(workspaceId, query)) as Row[]).map(tokenFrom);
+      return (statement.all(listParams(workspaceId, query)) as unknown[][]).map(tokenFromValues);
     });
   }
 
-  async deleteToken(workspaceId: string, id: string): Promise<boolean> {
-    const deleted = guard(() => this.s.deleteToken.run(workspaceId, id).changes > 0);
+  async deleteToken(workspaceId: string, id: string, audit?: AuditContext, now = Date.now()): Promise<boolean> {
+    const deleted = guard(() =>
+      this.db
+        .transaction(() => {
+          const row = audit ? (this.s.token.get(workspaceId, id) as Row | undefined) : undefined;
+          if (this.s.deleteToken.run(workspaceId, id).changes === 0) return false;
+          if (audit && row) {
+            this.s.insertAudit.run(auditParams(workspaceId, 'token.deleted', now, audit, { tokenId: id, tokenName: row.name as string }));
+          }
+          return true;
+        })
+        .immediate(),
+    );
     this.authCache.clear();
     return deleted;
   }
@@ -394,6 +565,7 @@ export class SqliteStore implements Store {
     previousExpiresAt: number | null,
     claim?: IdempotencyClaim,
     now = Date.now(),
+    audit?: AuditContext,
   ): Promise<RotateResult> {
     return guard(() =>
       this.db
@@ -406,7 +578,9 @@ export class SqliteStore implements Store {
           const changed = this.s.rotateToken.run({ previousExpiresAt, digest, maskedKey, workspaceId, id }).changes;
           if (changed === 0) return { kind: 'not_found' };
           if (claim) this.s.insertIdempotency.run(idempotencyParams(workspaceId, claim, id, now));
-          return { kind: 'rotated', token: tokenFrom(this.s.token.get(workspaceId, id) as Row) };
+          const token = tokenFrom(this.s.token.get(workspaceId, id) as Row);
+          if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'token.rotated', now, audit, { tokenId: id, tokenName: token.name }));
+          return { kind: 'rotated', token };
         })
         .immediate(),
     );
@@ -422,15 +596,7 @@ export class SqliteStore implements Store {
 
   authenticateToken(digest: Buffer): TokenAuthRecord | null {
     return guard(() => {
-      if (!this.checkedThisTurn) {
-        const version = this.s.dataVersion.get() as number;
-        if (version !== this.authCacheVersion) {
-          this.authCache.clear();
-          this.authCacheVersion = version;
-        }
-        this.checkedThisTurn = true;
-        setImmediate(this.endTurn);
-      }
+      this.checkDataVersion();
       const key = digest.toString('latin1');
       const cached = this.authCache.get(key);
       if (cached !== undefined) return cached;
@@ -444,7 +610,6 @@ export class SqliteStore implements Store {
         current: row.current === 1,
         previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
       };
-      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
       this.authCache.set(key, record);
       return record;
     });
@@ -457,6 +622,51 @@ export class SqliteStore implements Store {
         for (const [id, at] of entries) this.s.touch.run({ id, at });
       })(),
     );
+  }
+
+  async recordUsage(counts: readonly UsageCount[], clients: readonly LastClient[]): Promise<void> {
+    if (counts.length === 0 && clients.length === 0) return;
+    guard(() =>
+      this.db.transaction(() => {
+        for (const count of counts) this.s.upsertUsage.run({ ...count });
+        for (const client of clients) this.s.raiseLastClient.run({ ...client });
+      })(),
+    );
+  }
+
+  async getUsage(tokenId: string, fromDay: number): Promise<TokenUsageRecord> {
+    return guard(() => {
+      const counts = (this.s.usage.all(tokenId, fromDay) as Row[]).map((row) => ({
+        tokenId: row.token_id as string,
+        day: row.day as number,
+        endpointId: row.endpoint_id as string,
+        accepted: row.accepted as number,
+        refused: row.refused as number,
+      }));
+      const last = this.s.lastClient.get(tokenId) as Row | undefined;
+      const lastClient =
+        last && last.last_client_at !== null
+          ? { at: last.last_client_at as number, address: last.last_client_address as string, userAgent: (last.last_user_agent as string | null) ?? null }
+          : null;
+      return { counts, lastClient };
+    });
+  }
+
+  async pruneUsage(beforeDay: number): Promise<number> {
+    return guard(() => this.s.pruneUsage.run(beforeDay).changes);
+  }
+
+  async listAudit(workspaceId: string, query: AuditQuery): Promise<AuditRecord[]> {
+    return guard(() => {
+      const sql = listAuditSql(query);
+      let statement = this.s.audit.get(sql);
+      if (!statement) this.s.audit.set(sql, (statement = this.db.prepare(sql)));
+      const params: Record<string, unknown> = { workspaceId, limit: query.limit };
+      if (query.beforeSeq !== undefined) params.beforeSeq = query.beforeSeq;
+      if (query.tokenId !== undefined) params.tokenId = query.tokenId;
+      const rows = statement.all(params) as Row[];
+      return rows.map(auditFrom);
+    });
   }
 
   async findIdempotency(workspaceId: string, key: string, notBefore: number): Promise<IdempotencyRecord | null> {

@@ -105,6 +105,26 @@ export async function run(): Promise<void> {
     out.treeFirstPageMs = median(renders);
     out.treeRuns = renders;
 
+    // "Load More" as a click gives it: the next page from the hub, then the connection's children rendered again
+    // (every TreeItem, the first page's included), from a fresh first page each time.
+    const loadMores: number[] = [];
+    for (let i = 0; i < config.reps; i++) {
+      api.services.lists.invalidateAll();
+      const shown = await render();
+      const more = shown.find((node): node is Extract<TreeNode, { kind: 'loadMore' }> => node.kind === 'loadMore');
+      if (!more) throw new Error('no Load More node under the first page');
+      const [after, ms] = await timed(async () => {
+        await api.services.lists.loadMore(more.connection);
+        return render();
+      });
+      if (after.filter((node) => node.kind === 'token').length <= shown.filter((node) => node.kind === 'token').length) {
+        throw new Error('Load More showed no more tokens');
+      }
+      loadMores.push(ms);
+    }
+    out.treeLoadMoreMs = median(loadMores);
+    out.treeLoadMoreRuns = loadMores;
+
     // Baseline: the same first page (100 tokens) straight from the API client, without the extension around it.
     const client = new HubClient({ baseUrl: config.hubUrl, accountKey: config.accountKey });
     await client.listTokens({ limit: 100 });

@@ -3,6 +3,7 @@
 import * as assert from 'assert/strict';
 import * as vscode from 'vscode';
 import type { TokenHubApi } from '../../../../src/extension/extension';
+import { signOutEverything } from './tree';
 import { ScriptedPrompter } from '../../../support/scriptedPrompter';
 
 export async function extensionApi(): Promise<TokenHubApi> {
@@ -39,4 +40,18 @@ export function scriptPromptsPerTest(api: () => TokenHubApi, use: (prompter: Scr
       assert.deepEqual(prompter.pending(), [], 'every scripted answer was used');
     }
   });
+}
+
+/** The test API with every connection forgotten: the start of a suite that signs in itself. */
+export async function signedOutApi(): Promise<TokenHubApi> {
+  const api = await extensionApi();
+  await signOutEverything(api);
+  return api;
+}
+
+/** The end of such a suite: signed out again, and the real prompter back. */
+export async function releaseApi(api: TokenHubApi | undefined): Promise<void> {
+  if (!api) return;
+  await signOutEverything(api);
+  api.setPrompter(undefined);
 }
