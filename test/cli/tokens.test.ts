@@ -174,6 +174,16 @@ describe('tokenhub tokens', function () {
       assert.match(replaced.stdout, /Replaced APP_TOKEN in .*taken\.env, line 1\./);
     });
 
+    it('--dotenv into a folder that does not exist is refused with a sentence before anything is created', async () => {
+      const file = path.join(ctx.dir, 'missing', 'dir', '.env');
+      const name = fresh('no-folder');
+      const result = await cli(['tokens', 'create', '--name', name, '--endpoint', 'chat', '--dotenv', file]);
+      assert.notStrictEqual(result.code, 0);
+      assert.match(result.stderr, /The folder .*missing\/dir does not exist, so nothing was written; create it first, or give a file in an existing folder\./);
+      assert.ok(!fs.existsSync(path.join(ctx.dir, 'missing')), 'no folder was created');
+      assert.deepStrictEqual(await api.listAllTokens(name), [], 'no token was created');
+    });
+
     it('--env-file is answered with a pointer to --dotenv (Node.js 20 takes --env-file itself)', async () => {
       const file = path.join(ctx.dir, 'exists.env');
       fs.writeFileSync(file, '');
