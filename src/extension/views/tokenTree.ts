@@ -38,6 +38,8 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
   private viewState: ViewState | undefined;
   private usages: TokenUsages | undefined;
   private activity: TokenActivityCache | undefined;
+  /** Read once per settings change, not per row: reading the configuration costs more than the rest of a row. */
+  private warningDays: number | undefined;
   private readonly stateChanged = this._register(new vscode.EventEmitter<ViewState>());
   /** Fires after the tree computed its root: tests and the welcome views wait on it. */
   readonly onDidChangeViewState = this.stateChanged.event;
@@ -55,6 +57,7 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
       lists.onDidChange(() => this.changed.fire()),
       secrets.onDidChange(() => this.changed.fire()), // "stored on this machine" changed, maybe in another window
       injection.onDidChange(() => this.changed.fire()),
+      settings.onDidChange(() => (this.warningDays = undefined)),
     );
   }
 
@@ -210,8 +213,8 @@ export class TokenTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   private tokenItem(connection: Connection, token: Token): vscode.TreeItem {
-    const { expiryWarningDays } = this.settings.read();
-    const state = expiryState(token.expiresAt, expiryWarningDays, Date.now(), token.createdAt);
+    this.warningDays ??= this.settings.read().expiryWarningDays;
+    const state = expiryState(token.expiresAt, this.warningDays, Date.now(), token.createdAt);
     const stored = this.secrets.has(connection.id, token.id);
     const item = new vscode.TreeItem(token.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${connection.id}/${token.id}`;
