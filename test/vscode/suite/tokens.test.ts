@@ -321,9 +321,11 @@ describe('Token Hub against a real hub', function () {
       await setUserSetting('expiryWarningDays', 0);
       try {
         assert.equal(api.expiry.statusText, undefined, 'a zero window warns about nothing');
+        assert.equal(itemOf(expiring.id).contextValue, 'token.active', 'the tree follows the new window');
       } finally {
         await setUserSetting('expiryWarningDays', undefined);
       }
+      assert.equal(itemOf(expiring.id).contextValue, 'token.expiring', 'and the default window again');
     } finally {
       await admin.deleteToken(expiring.id);
       await admin.deleteToken(expired.id);
