@@ -5,7 +5,6 @@
 import assert from 'assert';
 import diagnostics from 'diagnostics_channel';
 import fs from 'fs';
-import http from 'http';
 import os from 'os';
 import path from 'path';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken, maskToken } from '../../src/core/token';
@@ -14,35 +13,7 @@ import { makeDigester, newId } from '../../src/hub/digest';
 import { StoreUnavailableError } from '../../src/hub/errors';
 import type { Store, TokenAuthRecord } from '../../src/hub/store';
 import { SqliteStore } from '../../src/hub/stores/sqlite';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: string;
-}
-
-/** The headers both ways must agree on (Date, Connection and Keep-Alive are node:http's own in both). */
-const COMPARED_HEADERS = ['content-type', 'content-length', 'retry-after'];
-
-function pick(headers: Record<string, unknown>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const name of COMPARED_HEADERS) out[name] = headers[name] === undefined ? undefined : String(headers[name]);
-  return out;
-}
-
-/** One request over a real socket, with exactly these headers (no client defaults added). */
-function overHttp(port: number, url: string, headers: Record<string, string>, body?: string, method = 'POST'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: url, headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: pick(res.headers), body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { overHttp, pick, type Answer } from '../support/answers';
 
 describe('invoke: the node:http fast path answers exactly as the fastify route', function () {
   this.timeout(30_000);
