@@ -4,112 +4,32 @@
 // app.inject, and must get the same status, headers and bytes; fastify's diagnostics channel shows which way each
 // request took.
 import assert from 'assert';
-import diagnostics from 'diagnostics_channel';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX, generateToken, maskToken } from '../../src/core/token';
-import { buildHub, type Hub } from '../../src/hub/app';
-import { makeDigester, newId } from '../../src/hub/digest';
-import { StoreUnavailableError } from '../../src/hub/errors';
-import type { Store, TokenAuthRecord } from '../../src/hub/store';
-import { SqliteStore } from '../../src/hub/stores/sqlite';
+import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX, generateToken } from '../../src/core/token';
+import type { Hub } from '../../src/hub/app';
+import type { SqliteStore } from '../../src/hub/stores/sqlite';
 import { overHttp, pick, type Answer } from '../support/answers';
+import { FastPathHub } from '../support/fastPathHub';
 
 const VERIFY = '/v1/verify';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 describe('verify: the node:http fast path answers exactly as the fastify route', function () {
   this.timeout(30_000);
-  let dir: string;
-  let sqlite: SqliteStore;
+  const fixture = new FastPathHub();
   let hub: Hub;
   let port: number;
-  let offset = 0;
-  /** What the next authenticateToken does instead of asking SQLite. */
-  let fault: 'none' | 'unavailable' | 'bug' | 'async' | 'async-unavailable' = 'none';
-  /** authenticateServiceKey answers asynchronously, as PostgreSQL does. */
-  let asyncKeys = false;
-  const now = () => Date.now() + offset;
-  const digest = makeDigester(undefined);
+  let sqlite: SqliteStore;
   let workspaceId: string;
   let serviceKey: string;
-  const throughFastify: string[] = [];
-  const channel = diagnostics.tracingChannel('fastify.request.handler');
-  const onStart = (message: unknown) => {
-    const request = (message as { request?: { url?: string } }).request;
-    if (request?.url) throughFastify.push(request.url);
-  };
-  const subscribers = { start: onStart, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
-
-  async function newToken(endpoints: string[], expiresInMs = 3_600_000): Promise<{ id: string; secret: string }> {
-    const secret = generateToken(ACCESS_TOKEN_PREFIX);
-    const id = newId('tok_');
-    const created = now();
-    const result = await sqlite.createToken({
-      id,
-      workspaceId,
-      name: `t-${id.slice(4).toLowerCase()}`,
-      maskedKey: maskToken(secret),
-      endpoints,
-      digest: digest(secret),
-      createdAt: created,
-      expiresAt: created + expiresInMs,
-    });
-    assert.strictEqual(result.kind, 'created');
-    return { id, secret };
-  }
+  const { digest, throughFastify } = fixture;
+  const newToken = (endpoints: string[], expiresInMs?: number) => fixture.newToken(endpoints, expiresInMs);
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-verifyfast-'));
-    sqlite = new SqliteStore(path.join(dir, 'hub.db'));
-    await sqlite.migrate();
-    ({ workspace: { id: workspaceId } } = await sqlite.ensureWorkspace('acme', newId('ws_'), undefined, Date.now()));
-    await sqlite.upsertEndpoint(workspaceId, { id: 'chat-completions', name: 'Chat', description: '' }, Date.now());
-    serviceKey = generateToken(SERVICE_KEY_PREFIX);
-    await sqlite.createServiceKey(newId('sk_'), digest(serviceKey), maskToken(serviceKey), Date.now());
-    // The store as the hub sees it, with faults on demand on the token lookup.
-    const store = new Proxy(sqlite, {
-      get(target, property, receiver) {
-        if (property === 'authenticateServiceKey') {
-          return (d: Buffer) => (asyncKeys ? Promise.resolve(target.authenticateServiceKey(d)) : target.authenticateServiceKey(d));
-        }
-        if (property !== 'authenticateToken') return Reflect.get(target, property, receiver);
-        return (d: Buffer): TokenAuthRecord | null | Promise<TokenAuthRecord | null> => {
-          switch (fault) {
-            case 'unavailable':
-              throw new StoreUnavailableError('SQLite: database is locked');
-            case 'bug':
-              throw new TypeError('something broke');
-            case 'async':
-              return Promise.resolve(target.authenticateToken(d));
-            case 'async-unavailable':
-              return Promise.reject(new StoreUnavailableError('PostgreSQL: connection refused'));
-            default:
-              return target.authenticateToken(d);
-          }
-        };
-      },
-    }) as Store;
-    hub = await buildHub({ store, now, logger: false, authFailureLimit: 3, authFailureWindowSeconds: 60 });
-    await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    port = (hub.app.server.address() as { port: number }).port;
-    channel.subscribe(subscribers);
+    await fixture.start();
+    ({ hub, port, sqlite, workspaceId, serviceKey } = fixture);
   });
-
-  after(async () => {
-    channel.unsubscribe(subscribers);
-    await hub?.close();
-    await sqlite?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => {
-    hub.limiter.evict(Number.MAX_SAFE_INTEGER); // a fresh window for every case
-    fault = 'none';
-    asyncKeys = false;
-    offset = 0;
-  });
+  after(() => fixture.close());
+  beforeEach(() => fixture.reset());
 
   /**
    * Sends `body` (a string as it is, anything else as JSON) both ways; asserts they agree and, when `fast` is
@@ -180,23 +100,23 @@ describe('verify: the node:http fast path answers exactly as the fastify route',
     assert.ok(await sqlite.deleteToken(workspaceId, deleted.id));
     expectVerdict(await both({ token: deleted.secret, endpoint: 'chat-completions' }, { fast: true }), unknown);
     const expired = await newToken(['chat-completions'], 60_000);
-    offset = 120_000;
+    fixture.offset = 120_000;
     expectVerdict(await both({ token: expired.secret, endpoint: 'chat-completions' }, { fast: true }), { valid: false, reason: 'expired' });
   });
 
   it('the same through the asynchronous store path (as PostgreSQL answers), and 503 or 500 when the store fails', async () => {
     const token = await newToken(['chat-completions']);
-    asyncKeys = true;
-    fault = 'async';
+    fixture.asyncKeys = true;
+    fixture.fault = 'async';
     assert.strictEqual(JSON.parse((await both({ token: token.secret, endpoint: 'chat-completions' }, { fast: true })).body).valid, true);
     expectVerdict(await both({ token: token.secret, endpoint: 'embeddings' }, { fast: true }), { valid: false, reason: 'forbidden' });
     for (const kind of ['unavailable', 'async-unavailable'] as const) {
-      fault = kind;
+      fixture.fault = kind;
       const answer = await both({ token: token.secret, endpoint: 'chat-completions' }, { fast: true });
       expectError(answer, 503, 'service_unavailable');
       assert.strictEqual(answer.headers['retry-after'], '5');
     }
-    fault = 'bug';
+    fixture.fault = 'bug';
     expectError(await both({ token: token.secret, endpoint: 'chat-completions' }, { fast: true }), 500, 'internal_error');
   });
 
@@ -209,7 +129,7 @@ describe('verify: the node:http fast path answers exactly as the fastify route',
     }
     expectError(await both(body, { key: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'unauthorized');
     hub.limiter.evict(Number.MAX_SAFE_INTEGER);
-    asyncKeys = true;
+    fixture.asyncKeys = true;
     // Three failures over real HTTP: the limit.
     const made = (key: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
     for (let i = 0; i < 3; i++) {
