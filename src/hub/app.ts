@@ -15,7 +15,8 @@ import type { HubContext } from './context';
 import { makeDigester } from './digest';
 import { errors } from './errors';
 import { MAX_PARAM_LENGTH, fastInvoke } from './fastInvoke';
-import { invokeDecider } from './invoke';
+import { fastVerify } from './fastVerify';
+import { invokeDecider, verifyDecider } from './invoke';
 import { LastUsedTracker } from './lastUsed';
 import { OPENAPI_OPTIONS } from './openapi';
 import { AuthFailureLimiter, TokenBucketLimiter } from './rateLimit';
@@ -112,15 +113,19 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     app.log.warn({ err: messageOf(error) }, 'could not write usage counts; will retry'),
   );
   const decideInvoke = invokeDecider(store, digest, now, limiter, usage);
+  const decideVerify = verifyDecider(store, digest, now, usage);
   const addressOf = trustingProxies(options.trustProxy ?? []);
 
   // Set when fastify starts closing (its preClose hook): the fast path then asks clients to close the connection,
   // as fastify's router does for every other route.
   let closing = false;
+  const invokeFast = fastInvoke(decideInvoke, addressOf, () => app.log, () => closing);
+  const verifyFast = fastVerify(decideVerify, store, digest, addressOf, () => app.log, () => closing);
 
   const app: HubApp = Fastify({
-    // POST /v1/endpoints/{id}/invoke without a body is answered straight from node:http (fastInvoke.ts).
-    serverFactory: createHubServer(fastInvoke(decideInvoke, addressOf, () => app.log, () => closing)),
+    // POST /v1/endpoints/{id}/invoke without a body (fastInvoke.ts) and POST /v1/verify with a plain JSON body
+    // (fastVerify.ts) are answered straight from node:http.
+    serverFactory: createHubServer((req, res, fallback) => invokeFast(req, res) || verifyFast(req, res, fallback)),
     ...(isLoggerInstance(options.logger)
       ? { loggerInstance: options.logger }
       : { logger: (options.logger ?? false) as boolean | Record<string, unknown> }),
@@ -145,6 +150,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     service,
     lookupLimiter,
     decideInvoke,
+    decideVerify,
     digest,
     now,
     usage,

@@ -7,7 +7,7 @@ import { ACCOUNT_KEY_PREFIX, SERVICE_KEY_PREFIX, isValidToken } from '../core/to
 import type { Digester } from './digest';
 import { HubError, errors } from './errors';
 import type { AuthFailureLimiter } from './rateLimit';
-import type { AuditContext, AuthenticatedAccountKey, Store, WorkspaceRecord } from './store';
+import type { AuditContext, AuthenticatedAccountKey, MaybePromise, Store, WorkspaceRecord } from './store';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +53,11 @@ export function auditContextOf(request: FastifyRequest): AuditContext {
   };
 }
 
+/** The service key a bearer secret is (null for anything else), by the one rule of verify's hook and fast path. */
+export function serviceKeyOf(store: Store, digest: Digester, secret: string | undefined): MaybePromise<{ id: string } | null> {
+  return secret && isValidToken(secret, SERVICE_KEY_PREFIX) ? store.authenticateServiceKey(digest(secret)) : null;
+}
+
 /**
  * The onRequest hook of POST /v1/verify: a service key (thsk_…) or 401. Any other credential is refused, and a
  * service key is refused everywhere else (no other check accepts its prefix). A valid key is never refused by the
@@ -61,7 +66,7 @@ export function auditContextOf(request: FastifyRequest): AuditContext {
 export function serviceKeyAuthenticator(store: Store, digest: Digester, limiter: AuthFailureLimiter) {
   return async function authenticateService(request: FastifyRequest): Promise<void> {
     const secret = bearer(request.headers.authorization);
-    const key = secret && isValidToken(secret, SERVICE_KEY_PREFIX) ? await store.authenticateServiceKey(digest(secret)) : null;
+    const key = await serviceKeyOf(store, digest, secret);
     if (key) return;
     // The account keys' rule: no credential is 401 and not counted; a failed one is counted (429 once blocked).
     throw secret ? limiter.refuse(clientAddress(request)) : errors.unauthorized();

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from './clock';
 import type { Digester } from './digest';
-import type { InvokeDecider } from './invoke';
+import type { InvokeDecider, VerifyDecider } from './invoke';
 import type { TokenBucketLimiter } from './rateLimit';
 import type { Store } from './store';
 import type { TokenService } from './tokens';
@@ -13,6 +13,8 @@ export interface HubContext {
   service: TokenService;
   lookupLimiter: TokenBucketLimiter;
   decideInvoke: InvokeDecider;
+  /** POST /v1/verify's verdict (invoke.ts), shared with its fast path. */
+  decideVerify: VerifyDecider;
   digest: Digester;
   now: Clock;
   /** Usage counts of every decision about a token's use (recordUse), and what is not yet written. */

@@ -59,3 +59,53 @@ export function invokeDecider(store: Store, digest: Digester, now: Clock, limite
     return settle(address, found, endpoint, userAgent);
   };
 }
+
+/** POST /v1/verify's answer (routes/verify.ts's response schema, in its order). */
+export type Verdict =
+  | { valid: true; tokenId: string; workspaceId: string; endpoints: string[]; expiresAt: string | null }
+  | { valid: false; reason: 'unknown' | 'expired' | 'forbidden' };
+
+/** What verify's body may say (routes/verify.ts's body schema, validated). */
+export interface VerifyRequest {
+  token?: unknown;
+  endpoint?: unknown;
+  clientAddress?: string;
+  userAgent?: string;
+}
+
+/**
+ * Verify's verdict on a body, for the fastify route and its node:http fast path (fastVerify.ts). `address` and
+ * `userAgent`: the caller's, recorded when the body names none. Throws (SQLite) or rejects (PostgreSQL) when the
+ * store fails.
+ */
+export type VerifyDecider = (body: VerifyRequest, address: () => string, userAgent: string | undefined) => Verdict | Promise<Verdict>;
+
+const UNKNOWN: Verdict = { valid: false, reason: 'unknown' };
+const EXPIRED: Verdict = { valid: false, reason: 'expired' };
+const NOT_IN_SCOPE: Verdict = { valid: false, reason: 'forbidden' };
+
+export function verifyDecider(store: Store, digest: Digester, now: Clock, uses: UseRecorder): VerifyDecider {
+  function settle(record: TokenAuthRecord | null, body: VerifyRequest, address: () => string, userAgent: string | undefined): Verdict {
+    const at = now();
+    const standing = standingOf(record, at);
+    if (record === null || standing !== 'live') return standing === 'expired' ? EXPIRED : UNKNOWN;
+    const { endpoint } = body;
+    const allowed = typeof endpoint === 'string' && record.endpoints.includes(endpoint);
+    if (typeof endpoint === 'string') uses.recordUse(record.id, endpoint, allowed, at, body.clientAddress ?? address(), body.userAgent ?? userAgent);
+    if (!allowed) return NOT_IN_SCOPE;
+    return {
+      valid: true,
+      tokenId: record.id,
+      workspaceId: record.workspaceId,
+      endpoints: record.endpoints,
+      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    };
+  }
+  return (body, address, userAgent) => {
+    const { token } = body;
+    if (typeof token !== 'string' || !isValidToken(token, ACCESS_TOKEN_PREFIX)) return UNKNOWN;
+    const found = store.authenticateToken(digest(token));
+    if (found instanceof Promise) return found.then((record) => settle(record, body, address, userAgent));
+    return settle(found, body, address, userAgent);
+  };
+}

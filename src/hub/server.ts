@@ -1,10 +1,9 @@
-// The node:http server under fastify: the invoke fast path in front of fastify's handler, the request time limit
+// The node:http server under fastify: the invoke and verify fast paths in front of fastify's handler, the request time limit
 // (which the gateway's streamed requests are exempt from), and the answers node:http gives below the routes (unparsable requests, headers over 16 KiB, a request that did
 // not arrive in time, an unsupported Expect) in the contract's error shape.
 import http from 'http';
 import type { Socket } from 'net';
 import { errors } from './errors';
-import type { FastInvoke } from './fastInvoke';
 import { JSON_CONTENT_TYPE, wireOf, type WireError } from './wireError';
 
 /** How long a client may take to send one whole request (headers and body); gateway requests are exempt. */
@@ -47,12 +46,15 @@ function track(socket: Socket, res: http.ServerResponse): void {
  * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
  * its timeouts only to a server it creates itself (lib/server.js), so they are applied here from its options.
  */
-export function createHubServer(fast: FastInvoke) {
+/** A fast path: false, having done nothing, for a request it leaves to fastify (`fallback`, which it may also call later). */
+export type FastPath = (req: http.IncomingMessage, res: http.ServerResponse, fallback: http.RequestListener) => boolean;
+
+export function createHubServer(fast: FastPath) {
   return (handler: http.RequestListener, factoryOptions: unknown): http.Server => {
     const resolved = factoryOptions as ServerFactoryOptions;
     const server = http.createServer(resolved.http ?? {}, (req, res) => {
       track(req.socket, res);
-      if (!fast(req, res)) handler(req, res);
+      if (!fast(req, res, handler)) handler(req, res);
     });
     server.keepAliveTimeout = resolved.keepAliveTimeout;
     server.setTimeout(resolved.connectionTimeout);

@@ -3,129 +3,28 @@
 // app.inject also reaches. Every outcome is asked both ways here, over real HTTP and through app.inject, and must
 // get the same status, headers and bytes; fastify's diagnostics channel shows which way each request took.
 import assert from 'assert';
-import diagnostics from 'diagnostics_channel';
-import fs from 'fs';
-import http from 'http';
-import os from 'os';
-import path from 'path';
-import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken, maskToken } from '../../src/core/token';
-import { buildHub, type Hub } from '../../src/hub/app';
-import { makeDigester, newId } from '../../src/hub/digest';
-import { StoreUnavailableError } from '../../src/hub/errors';
-import type { Store, TokenAuthRecord } from '../../src/hub/store';
-import { SqliteStore } from '../../src/hub/stores/sqlite';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: string;
-}
-
-/** The headers both ways must agree on (Date, Connection and Keep-Alive are node:http's own in both). */
-const COMPARED_HEADERS = ['content-type', 'content-length', 'retry-after'];
-
-function pick(headers: Record<string, unknown>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const name of COMPARED_HEADERS) out[name] = headers[name] === undefined ? undefined : String(headers[name]);
-  return out;
-}
-
-/** One request over a real socket, with exactly these headers (no client defaults added). */
-function overHttp(port: number, url: string, headers: Record<string, string>, body?: string, method = 'POST'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: url, headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: pick(res.headers), body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, generateToken } from '../../src/core/token';
+import type { Hub } from '../../src/hub/app';
+import type { SqliteStore } from '../../src/hub/stores/sqlite';
+import { overHttp, pick, type Answer } from '../support/answers';
+import { FastPathHub } from '../support/fastPathHub';
 
 describe('invoke: the node:http fast path answers exactly as the fastify route', function () {
   this.timeout(30_000);
-  let dir: string;
-  let sqlite: SqliteStore;
+  const fixture = new FastPathHub();
   let hub: Hub;
   let port: number;
-  let offset = 0;
-  /** What the next authenticateToken does instead of asking SQLite. */
-  let fault: 'none' | 'unavailable' | 'bug' | 'async' | 'async-unavailable' = 'none';
-  const now = () => Date.now() + offset;
-  const digest = makeDigester(undefined);
+  let sqlite: SqliteStore;
   let workspaceId: string;
-  const throughFastify: string[] = [];
-  const channel = diagnostics.tracingChannel('fastify.request.handler');
-  const onStart = (message: unknown) => {
-    const request = (message as { request?: { url?: string } }).request;
-    if (request?.url) throughFastify.push(request.url);
-  };
-  const subscribers = { start: onStart, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
-
-  async function newToken(endpoints: string[], expiresInMs = 3_600_000): Promise<{ id: string; secret: string }> {
-    const secret = generateToken(ACCESS_TOKEN_PREFIX);
-    const id = newId('tok_');
-    const created = now();
-    const result = await sqlite.createToken({
-      id,
-      workspaceId,
-      name: `t-${id.slice(4).toLowerCase()}`,
-      maskedKey: maskToken(secret),
-      endpoints,
-      digest: digest(secret),
-      createdAt: created,
-      expiresAt: created + expiresInMs,
-    });
-    assert.strictEqual(result.kind, 'created');
-    return { id, secret };
-  }
+  const { throughFastify } = fixture;
+  const newToken = (endpoints: string[], expiresInMs?: number) => fixture.newToken(endpoints, expiresInMs);
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenhub-fastpath-'));
-    sqlite = new SqliteStore(path.join(dir, 'hub.db'));
-    await sqlite.migrate();
-    ({ workspace: { id: workspaceId } } = await sqlite.ensureWorkspace('acme', newId('ws_'), undefined, Date.now()));
-    await sqlite.upsertEndpoint(workspaceId, { id: 'chat-completions', name: 'Chat', description: '' }, Date.now());
-    // The store as the hub sees it, with faults on demand on the invoke lookup.
-    const store = new Proxy(sqlite, {
-      get(target, property, receiver) {
-        if (property !== 'authenticateToken') return Reflect.get(target, property, receiver);
-        return (d: Buffer): TokenAuthRecord | null | Promise<TokenAuthRecord | null> => {
-          switch (fault) {
-            case 'unavailable':
-              throw new StoreUnavailableError('SQLite: database is locked');
-            case 'bug':
-              throw new TypeError('something broke');
-            case 'async':
-              return Promise.resolve(target.authenticateToken(d));
-            case 'async-unavailable':
-              return Promise.reject(new StoreUnavailableError('PostgreSQL: connection refused'));
-            default:
-              return target.authenticateToken(d);
-          }
-        };
-      },
-    }) as Store;
-    hub = await buildHub({ store, now, logger: false, authFailureLimit: 3, authFailureWindowSeconds: 60 });
-    await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    port = (hub.app.server.address() as { port: number }).port;
-    channel.subscribe(subscribers);
+    await fixture.start();
+    ({ hub, port, sqlite, workspaceId } = fixture);
   });
-
-  after(async () => {
-    channel.unsubscribe(subscribers);
-    await hub?.close();
-    await sqlite?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => {
-    hub.limiter.evict(Number.MAX_SAFE_INTEGER); // a fresh window for every case
-    fault = 'none';
-    offset = 0;
-  });
+  after(() => fixture.close());
+  beforeEach(() => fixture.reset());
 
   /**
    * Asks both ways; asserts they agree and, when `fast` is given, which way the real request went (fastify
@@ -169,7 +68,7 @@ describe('invoke: the node:http fast path answers exactly as the fastify route',
 
   it('the same through the asynchronous store path (as PostgreSQL answers)', async () => {
     const token = await newToken(['chat-completions']);
-    fault = 'async';
+    fixture.fault = 'async';
     const answer = await both(INVOKE, bearer(token.secret), { fast: true });
     assert.deepStrictEqual(JSON.parse(answer.body), { endpoint: 'chat-completions', tokenId: token.id });
     expectError(await both('/v1/endpoints/embeddings/invoke', bearer(token.secret), { fast: true }), 403, 'forbidden');
@@ -197,7 +96,7 @@ describe('invoke: the node:http fast path answers exactly as the fastify route',
       hub.limiter.evict(Number.MAX_SAFE_INTEGER);
       expectError(await both(INVOKE, headers, { fast: true }), 401, 'unauthorized');
     }
-    offset = 120_000;
+    fixture.offset = 120_000;
     expectError(await both(INVOKE, bearer(expired.secret), { fast: true }), 401, 'unauthorized');
   });
 
@@ -227,7 +126,7 @@ describe('invoke: the node:http fast path answers exactly as the fastify route',
   it('503 with Retry-After when the database cannot be reached, synchronously or not', async () => {
     const token = await newToken(['chat-completions']);
     for (const kind of ['unavailable', 'async-unavailable'] as const) {
-      fault = kind;
+      fixture.fault = kind;
       const answer = await both(INVOKE, bearer(token.secret), { fast: true });
       expectError(answer, 503, 'service_unavailable');
       assert.strictEqual(answer.headers['retry-after'], '5');
@@ -236,7 +135,7 @@ describe('invoke: the node:http fast path answers exactly as the fastify route',
 
   it('500 internal_error for anything else the store throws (a bug)', async () => {
     const token = await newToken(['chat-completions']);
-    fault = 'bug';
+    fixture.fault = 'bug';
     expectError(await both(INVOKE, bearer(token.secret), { fast: true }), 500, 'internal_error');
   });
 

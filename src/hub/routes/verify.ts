@@ -3,10 +3,9 @@
 // (invoke.ts's standingOf and the token's scope) and recorded as a use the same way (recordUse).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ACCESS_TOKEN_PREFIX, isValidToken } from '../../core/token';
 import { clientAddress } from '../auth';
 import type { HubContext } from '../context';
-import { standingOf } from '../invoke';
+import { replayedBody } from '../fastVerify';
 import { SECURITY, errorResponses } from '../schemas';
 
 const verifyBody = Type.Object({
@@ -39,6 +38,8 @@ const verdict = Type.Object(
 
 export const verifyRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, context) => {
   app.addHook('onRequest', context.authenticateService);
+  // A body the fast path (fastVerify.ts) read and left to the route is parsed from what it read.
+  app.addHook('preParsing', (request, _reply, payload, done) => done(null, replayedBody(request.raw) ?? payload));
 
   app.post(
     '/v1/verify',
@@ -52,26 +53,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<HubContext> = async (app, c
         response: { 200: verdict, ...errorResponses(400, 401, 429, 503) },
       },
     },
-    async (request) => {
-      const { token, endpoint } = request.body;
-      if (typeof token !== 'string' || !isValidToken(token, ACCESS_TOKEN_PREFIX)) return { valid: false, reason: 'unknown' as const };
-      const record = await context.store.authenticateToken(context.digest(token));
-      const at = context.now();
-      const standing = standingOf(record, at);
-      if (record === null || standing !== 'live') return { valid: false, reason: standing === 'expired' ? ('expired' as const) : ('unknown' as const) };
-      const allowed = typeof endpoint === 'string' && record.endpoints.includes(endpoint);
-      if (typeof endpoint === 'string') {
-        const address = request.body.clientAddress ?? clientAddress(request);
-        context.usage.recordUse(record.id, endpoint, allowed, at, address, request.body.userAgent ?? request.headers['user-agent']);
-      }
-      if (!allowed) return { valid: false, reason: 'forbidden' as const };
-      return {
-        valid: true,
-        tokenId: record.id,
-        workspaceId: record.workspaceId,
-        endpoints: record.endpoints,
-        expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
-      };
-    },
+    // The caller's address and User-Agent are recorded when the body names none.
+    async (request) => context.decideVerify(request.body, () => clientAddress(request), request.headers['user-agent']),
   );
 };
