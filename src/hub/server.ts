@@ -82,7 +82,8 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: s
 /**
  * node:http's clientError (fastify's clientErrorHandler): a request it cannot parse, or one that did not arrive in
  * time. Answers 400 (408, 431) bad_request in the contract's shape and closes the connection. Like node:http
- * itself, it writes nothing when a response on this connection has already started.
+ * itself, it writes nothing when a response on this connection has already started; unlike it, it lets that
+ * response finish before closing.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -92,6 +93,14 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   // bounded by the gateway's own idle timeout instead. node reports each request's timeout once.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && mine && streaming.has(current.req)) return;
   const started = mine && current.headersSent;
+  if (started && !current.writableFinished) {
+    // A response under way (bytes after a request that said Connection: close, say) is finished first: destroying
+    // the socket now would throw away what it has written and leave the client with no answer at all.
+    const close = () => socket.destroy();
+    current.once('finish', close);
+    current.once('close', close);
+    return;
+  }
   if (socket.writable && !started) {
     const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', message: 'The request is not valid HTTP/1.1.' };
     const wire: WireError = wireOf(errors.badRequest(known.message));

@@ -61,4 +61,18 @@ describe('the hub server below the routes', () => {
       assert.ok(!text.includes('bad_request'), text);
     });
   }
+
+  for (const version of ['1.1', '2.0']) {
+    it(`a stray byte after an HTTP/${version} request that said Connection: close: its whole answer (a large one) arrives, then the connection closes`, async () => {
+      // A fuzz case (HPE_CLOSED_CONNECTION while the 180 KB OpenAPI document was being written): destroying the
+      // socket at once threw the written answer away, and the client got no answer at all.
+      const text = await exchange(`GET /openapi.json HTTP/${version}\r\nHost: x\r\nConnection: close\r\n\r\n`, '\u0000', false);
+      assert.deepStrictEqual(statusesOf(text), ['200'], text.slice(0, 200));
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1]);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      assert.ok(length > 100_000, `a large answer (${length} bytes)`);
+      assert.strictEqual(Buffer.byteLength(body), length, 'the whole body arrived');
+      assert.strictEqual(JSON.parse(body).openapi, '3.1.0');
+    });
+  }
 });
