@@ -5,18 +5,11 @@ import assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { checksumOf, generateToken, maskToken } from '../../src/core/token';
+import { generateToken, maskToken } from '../../src/core/token';
+import { withWrongChecksum } from '../support/tokens';
 import { cliEnv, runCli, type CliEnv } from './helpers';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
-
-/** The same token with a wrong checksum (its last character changed). */
-function withWrongChecksum(token: string): string {
-  const last = token.at(-1) === 'A' ? 'B' : 'A';
-  const wrong = token.slice(0, -1) + last;
-  assert.notStrictEqual(checksumOf(wrong.slice(0, -6)), wrong.slice(-6));
-  return wrong;
-}
 
 describe('tokenhub scan', function () {
   this.timeout(60_000);

@@ -11,6 +11,7 @@ import type * as Client from '../../src/api/client';
 import { ACCESS_TOKEN_PREFIX, maskCandidates } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
 import { freePort } from '../support/ports';
+import { withWrongChecksum } from '../support/tokens';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -68,7 +69,7 @@ describe('the bundled HubClient, on every request path, against a real hub', fun
       return error.kind === 'http' && error.status === 409 && error.code === 'name_taken';
     });
     await assert.rejects(client.getToken('tok_0000000000000000'), (error: Client.HubRequestError) => error.status === 404);
-    const refused = new bundled.HubClient({ baseUrl: hub.url, accountKey: `${accountKey.slice(0, -1)}x` });
+    const refused = new bundled.HubClient({ baseUrl: hub.url, accountKey: withWrongChecksum(accountKey) });
     await assert.rejects(refused.getWorkspace(), (error: Client.HubRequestError) => error.isUnauthorized);
 
     const closedPort = await freePort();

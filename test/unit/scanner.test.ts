@@ -1,17 +1,11 @@
 import * as assert from 'assert';
 import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, checksumOf, generateToken } from '../../src/core/token';
 import { TokenFinding, benchmarkScan, exposedFindings, pseudoRandomBase64, scanText } from '../../src/core/scanner';
+import { withWrongChecksum } from '../support/tokens';
 
 const access = generateToken(ACCESS_TOKEN_PREFIX);
 const access2 = generateToken(ACCESS_TOKEN_PREFIX);
 const account = generateToken(ACCOUNT_KEY_PREFIX);
-
-/** The same random part with a checksum that is off by one character. */
-function badChecksum(token: string): string {
-  const last = token[token.length - 1];
-  const other = BASE62_ALPHABET[(BASE62_ALPHABET.indexOf(last) + 1) % 62];
-  return token.slice(0, -1) + other;
-}
 
 function only(findings: TokenFinding[]): TokenFinding {
   assert.strictEqual(findings.length, 1, `expected one finding, got ${findings.length}`);
@@ -43,8 +37,8 @@ describe('scanner: scanText', () => {
   });
 
   it('ignores a wrong checksum', () => {
-    assert.deepStrictEqual(scanText(badChecksum(access)), []);
-    assert.deepStrictEqual(scanText(`TOKEN=${badChecksum(account)}\n`), []);
+    assert.deepStrictEqual(scanText(withWrongChecksum(access)), []);
+    assert.deepStrictEqual(scanText(`TOKEN=${withWrongChecksum(account)}\n`), []);
   });
 
   it('ignores a wrong prefix, even with a checksum right for that prefix', () => {
@@ -117,7 +111,7 @@ describe('scanner: scanText', () => {
   });
 
   it('finds many tokens on one line with their columns', () => {
-    const line = `${access},${account};${access2} ${badChecksum(access)} "${access}"`;
+    const line = `${access},${account};${access2} ${withWrongChecksum(access)} "${access}"`;
     const findings = scanText(line);
     assert.deepStrictEqual(
       findings.map((f) => [f.token, f.line, f.column]),

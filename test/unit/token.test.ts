@@ -17,6 +17,7 @@ import {
   parseToken,
   toBase62,
 } from '../../src/core/token';
+import { withWrongChecksum } from '../support/tokens';
 
 const prefixArb = fc.constantFrom(ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX);
 const base62Char = fc.constantFrom(...BASE62_ALPHABET.split(''));
@@ -93,6 +94,17 @@ describe('token format', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("the tests' withWrongChecksum breaks a token whatever its last character", () => {
+    for (const last of BASE62_ALPHABET) {
+      let token = generateToken(ACCESS_TOKEN_PREFIX);
+      while (token.at(-1) !== last) token = generateToken(ACCESS_TOKEN_PREFIX);
+      const wrong = withWrongChecksum(token);
+      assert.notStrictEqual(wrong, token);
+      assert.strictEqual(wrong.length, token.length);
+      assert.ok(!isValidToken(wrong), wrong);
+    }
   });
 
   it('property: dropping, adding or swapping characters breaks the token', () => {

@@ -12,6 +12,7 @@ import type { TokenHubApi } from '../../../src/extension/extension';
 import { ignoreMarkerLine, pythonImportOsLine, referenceEdit } from '../../../src/extension/commands/leakEdits';
 import { exposedFindings, type WorkspaceScanResult } from '../../../src/extension/services/leakGuard';
 import { HubProcess, startHub } from '../../support/hub';
+import { withWrongChecksum } from '../../support/tokens';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { afterPromptedTest } from './helpers/afterTest';
 import { extensionApi } from './helpers/api';
@@ -20,12 +21,6 @@ import { setUserSetting } from './helpers/settings';
 import { COMMAND } from '../../../src/extension/commands/ids';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
-
-function wrongChecksum(token: string): string {
-  return token.slice(0, -1) + (token.at(-1) === 'A' ? 'B' : 'A');
-}
-
-
 
 /** The leak guard's quick fixes (executeCodeActionProvider does not return an action's diagnostics). */
 const ours = (action: vscode.CodeAction) => action.kind?.value === 'quickfix' && !!action.command?.command.startsWith('tokenHub.leakGuard.');
@@ -102,7 +97,7 @@ describe('Leak guard', function () {
   });
 
   it('reports a valid token in an open file, named by its masked key, and not one with a wrong checksum', async () => {
-    const uri = write('config.ts', `const token = "${token}";\nconst typo = "${wrongChecksum(other)}";\n`);
+    const uri = write('config.ts', `const token = "${token}";\nconst typo = "${withWrongChecksum(other)}";\n`);
     await vscode.window.showTextDocument(uri);
     const [diagnostic, ...rest] = await waitFor(() => diagnosticsOf(uri), (d) => d.length > 0, 'a diagnostic');
     assert.equal(rest.length, 0, 'the wrong checksum is not reported');
@@ -199,7 +194,7 @@ describe('Leak guard', function () {
     return {
       unopened: write('src/settings.py', `# settings\nAPI_TOKEN = "${token}"\n`),
       twice: write('deploy/compose.yaml', `services:\n  app:\n    environment:\n      A: ${token}\n      B: "${other}"\n`),
-      clean: write('src/clean.ts', `export const notASecret = "${wrongChecksum(token)}";\n`),
+      clean: write('src/clean.ts', `export const notASecret = "${withWrongChecksum(token)}";\n`),
       built: write('build/bundle.js', `var t="${token}";\n`),
       log: write('debug.log', `token=${token}\n`),
       modules: write('node_modules/dep/index.js', `module.exports = "${token}";\n`),
