@@ -3,7 +3,7 @@
 // escape character, non-ASCII letters in both cases and terms of one to six characters, each answer checked against
 // that LIKE run on the same database (and, for the order and limit, against a model in JavaScript). The names go
 // through the store directly: the hub's own names are [a-z0-9-], but a store must not depend on that.
-// Also: a database made before migration 5 gets its existing names indexed.
+// Also: a database made before migrations 5 and 6 gets its existing names indexed.
 import assert from 'assert';
 import Database from 'better-sqlite3';
 import { createHash } from 'crypto';
@@ -182,8 +182,8 @@ describe('search by name (PostgreSQL)', function () {
   });
 });
 
-describe('migration 5 on a database made before it (SQLite)', () => {
-  it('indexes the names already there', async () => {
+describe('migrations 5 and 6 on a database made before them (SQLite)', () => {
+  it('index the names already there, and the newest-first walk tests names on its index', async () => {
     const file = sqliteFile();
     const db = new Database(file);
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -202,6 +202,21 @@ describe('migration 5 on a database made before it (SQLite)', () => {
       assert.deepStrictEqual(
         found.map((t) => t.name),
         ['old-billing-49', 'old-billing-48', 'old-billing-47', 'old-billing-46', 'old-billing-45', 'old-billing-44', 'old-billing-43', 'old-billing-42', 'old-billing-41', 'old-billing-40', 'old-billing-4'],
+      );
+      // Migration 6: the newest-first walk of a search that the trigram index does not serve (a 1- or 2-character
+      // term) tests names on the index entry, so it reads only the rows that match.
+      const migrated = new Database(file, { readonly: true });
+      try {
+        const plan = migrated
+          .prepare("EXPLAIN QUERY PLAN SELECT * FROM tokens WHERE workspace_id = ? AND name LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT 51")
+          .all('ws_1', '%4%') as Array<{ detail: string }>;
+        assert.deepStrictEqual(plan.map((step) => step.detail), ['SEARCH tokens USING INDEX tokens_workspace_created_name (workspace_id=?)']);
+      } finally {
+        migrated.close();
+      }
+      assert.deepStrictEqual(
+        (await store.listTokens('ws_1', { limit: 3, search: '4' })).map((t) => t.name),
+        ['old-billing-49', 'old-billing-48', 'old-billing-47'],
       );
     } finally {
       await store.close();

@@ -185,6 +185,20 @@ export const MIGRATIONS: Migration[] = [
                ON tokens FOR EACH ROW EXECUTE FUNCTION tokenhub_token_changed()`,
           ],
   },
+  {
+    version: 6,
+    description: 'SQLite: the newest-first index holds the name, so a search that walks it tests names without reading rows',
+    statements: (d) =>
+      d.kind === 'sqlite'
+        ? [
+            // A term matching many names is answered by walking this index until `limit` match (sqlite.ts): with the
+            // name in the index, LIKE is tested on the index entry and only matching rows are read (1,000,000
+            // tokens, a term matching 1 %: 1.34 ms -> 0.56 ms). It serves every use of the index it replaces.
+            `CREATE INDEX tokens_workspace_created_name ON tokens (workspace_id, created_at DESC, id DESC, name)`,
+            `DROP INDEX tokens_workspace_created`,
+          ]
+        : [],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
