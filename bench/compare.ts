@@ -1,15 +1,17 @@
 // Two builds of the hub side by side, for before/after records of an optimisation:
-//   node out/bench/compare.js --a OLD/dist/hub.js --b dist/hub.js [--mode valid|unknown] [--seconds 5] [--rounds 4]
+//   node out/bench/compare.js --a OLD/dist/hub.js --b dist/hub.js [--mode valid|unknown|list] [--seconds 5] [--rounds 4]
 //     [--rate 10000] [--db sqlite|postgres]
 // (build the old one with `git archive <commit> src package.json tsconfig.json | tar -x -C DIR`, a node_modules link
 // and `node esbuild.js` run in DIR). Both hubs and a bare node:http server share one seeded database and take turns,
 // round after round, at saturation (50 connections) and at a fixed rate (where CPU per request compares fairly:
-// at saturation a faster server also batches more per event-loop turn).
+// at saturation a faster server also batches more per event-loop turn). `list`: GET /v1/tokens?limit=200 with the
+// account key, 10 connections (the bare server answers a body of the first page's size); use a --rate near 300.
 import fs from 'fs';
 import path from 'path';
 import { startPostgres } from '../test/support/postgres';
 import { load1, machine, median, mkTemp, progress, round } from './lib/common';
 import { startBenchHub, type BenchHub } from './lib/hub';
+import { request } from './lib/http';
 import { runLoad, startBare, type Measured } from './lib/processes';
 import { ENDPOINT, seed, unknownTokens } from './lib/seed';
 
@@ -35,35 +37,38 @@ async function main() {
     const db = pg ? await pg.createDatabase('compare') : path.join(dir, 'hub.db');
     const seeded = await seed(db, 'bench', 10_000, pg ? 8 : 1);
     const tokensFile = path.join(dir, 'tokens.txt');
-    fs.writeFileSync(tokensFile, (mode === 'unknown' ? unknownTokens(10_000) : seeded.secrets).join('\n'));
+    const credentials = mode === 'unknown' ? unknownTokens(10_000) : mode === 'list' ? [seeded.accountKey] : seeded.secrets;
+    fs.writeFileSync(tokensFile, credentials.join('\n'));
     const limiterArgs = mode === 'unknown' ? ['--auth-failure-limit', '1000000', '--auth-failure-window', '1'] : [];
     for (const [name, bin] of [['A', a], ['B', b]] as const) {
       process.env.TOKENHUB_BENCH_HUB_BIN = bin;
       hubs[name] = await startBenchHub(db, limiterArgs, [], dir);
     }
+    const hubPath = mode === 'list' ? '/v1/tokens?limit=200' : `/v1/endpoints/${ENDPOINT}/invoke`;
+    const page = mode === 'list' ? await request(`${hubs.A.url}${hubPath}`, 'GET', { authorization: `Bearer ${seeded.accountKey}` }) : undefined;
     const targets = [
-      { name: 'bare', url: bare.url, pid: bare.pid },
-      { name: 'A', url: hubs.A.url, pid: hubs.A.pid },
-      { name: 'B', url: hubs.B.url, pid: hubs.B.pid },
+      { name: 'bare', url: bare.url, pid: bare.pid, path: page ? `/size/${Buffer.byteLength(page.body)}` : hubPath },
+      { name: 'A', url: hubs.A.url, pid: hubs.A.pid, path: hubPath },
+      { name: 'B', url: hubs.B.url, pid: hubs.B.pid, path: hubPath },
     ];
-    const options = (url: string, durationSec: number, overallRate?: number) => ({
-      url,
-      path: `/v1/endpoints/${ENDPOINT}/invoke`,
-      method: 'POST' as const,
-      connections: 50,
+    const options = (t: { url: string; path: string }, durationSec: number, overallRate?: number) => ({
+      url: t.url,
+      path: t.path,
+      method: mode === 'list' ? ('GET' as const) : ('POST' as const),
+      connections: mode === 'list' ? 10 : 50,
       durationSec,
       tokensFile,
       ...(overallRate ? { overallRate } : {}),
     });
-    for (const t of targets) await runLoad(options(t.url, 2), t.pid); // warm-up
+    for (const t of targets) await runLoad(options(t, 2), t.pid); // warm-up
     const saturated: Record<string, Measured[]> = { bare: [], A: [], B: [] };
     const fixed: Record<string, Measured[]> = { bare: [], A: [], B: [] };
     for (let r = 0; r < rounds; r++) {
       progress(`round ${r + 1}/${rounds}`);
       // Rotate the order so that no build always runs right after another.
       const order = [...targets.slice(r % 3), ...targets.slice(0, r % 3)];
-      for (const t of order) saturated[t.name].push(await runLoad(options(t.url, seconds), t.pid));
-      for (const t of order) fixed[t.name].push(await runLoad(options(t.url, seconds, rate), t.pid));
+      for (const t of order) saturated[t.name].push(await runLoad(options(t, seconds), t.pid));
+      for (const t of order) fixed[t.name].push(await runLoad(options(t, seconds, rate), t.pid));
     }
     const m = machine();
     console.log(`\n${mode} tokens, ${kind}, ${rounds} rounds of ${seconds} s; ${m.cores} cores, Node ${m.node}, load ${load1()}`);

@@ -86,6 +86,10 @@ interface Results {
     perPageMs: number;
     barePageMs: number;
     ratio: number;
+    /** The hub's CPU time per first page at 10,000 tokens, the bare server's for the same bytes, and their ratio. */
+    pageCpuUs: number;
+    barePageCpuUs: number;
+    cpuRatio: number;
     /** per-page cost with the largest store ÷ with the smallest: 1 is flat. */
     growth: number;
     searchGrowth: number;
@@ -164,7 +168,8 @@ function table(results: Results): string {
   }
   if (results.list) {
     const l = results.list;
-    rows.push([`list page of 200 (ms)`, fmt(l.perPageMs, 3), `${fmt(l.barePageMs, 3)} bare`, fmt(l.ratio), '', '']);
+    rows.push([`list page of 200 (ms)`, fmt(l.perPageMs, 3), `${fmt(l.barePageMs, 3)} bare`, fmt(l.ratio), `≤ 2×${mark(l.ratio <= 2)}`, '']);
+    rows.push([`  CPU µs per page (same bytes)`, fmt(l.pageCpuUs, 1), `${fmt(l.barePageCpuUs, 1)} bare`, fmt(l.cpuRatio), `≤ 2×${mark(l.cpuRatio <= 2)}`, '']);
     for (const s of l.bySize) {
       rows.push([`  ${s.tokens} tokens: page / search 1 % / search 1 (ms)`, `${fmt(s.perPageMs, 3)} / ${fmt(s.searchMs, 3)} / ${fmt(s.rareSearchMs, 3)}`, '', '', '', fmt(s.load, 1)]);
       if (s.verify) {
@@ -299,6 +304,9 @@ async function main(): Promise<number> {
         perPageMs: at10k.perPageMs,
         barePageMs: m.barePageMs,
         ratio: round(at10k.perPageMs / m.barePageMs, 2),
+        pageCpuUs: at10k.firstPageCpuUs,
+        barePageCpuUs: m.barePageCpuUs,
+        cpuRatio: round(at10k.firstPageCpuUs / m.barePageCpuUs, 2),
         // The smallest store has only 5 pages of 200: compare the first page, measured the same way at every size.
         growth: round(last.firstPageMs / first.firstPageMs, 2),
         searchGrowth: round(last.searchMs / first.searchMs, 2),

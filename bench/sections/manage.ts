@@ -5,11 +5,14 @@
 // and for verify the same hub's figure at the smallest size.
 import fs from 'fs';
 import path from 'path';
-import { load1, median, mkTemp, msSince, percentileOfSorted, progress, round } from '../lib/common';
+import { cpuMicros, load1, median, mkTemp, msSince, percentileOfSorted, progress, round } from '../lib/common';
 import { startBenchHub, type BenchHub } from '../lib/hub';
 import { json, request } from '../lib/http';
 import { runLoad, startBare, type BareServer } from '../lib/processes';
 import { ENDPOINT, seed, seedWord } from '../lib/seed';
+
+/** The searches' limit: the first term's matches among 1,000 tokens. */
+const SEARCH_LIMIT = 10;
 
 export interface ManageOptions {
   sizes: number[];
@@ -28,8 +31,10 @@ export interface SizeResult {
   perPageMs: number;
   perPageMedianMs: number;
   firstPageMs: number;
+  /** The hub's CPU time per first page (200 tokens), over PAGE_CPU_REPS sequential requests (µs). */
+  firstPageCpuUs: number;
   pageBytes: number;
-  /** A 3-character term matching 1 % of the names ("z07"), limit 50. */
+  /** A 3-character term matching 1 % of the names ("z07"), limit SEARCH_LIMIT. */
   searchMs: number;
   /** A 6-letter word matching one name (or very few), limit 50: the trigram index's case. */
   rareSearchMs: number;
@@ -47,6 +52,21 @@ export interface ManageResult {
   bySize: SizeResult[];
   barePageMs: number;
   barePostMs: number;
+  /** The bare server's CPU time per page of the same bytes, over PAGE_CPU_REPS requests. */
+  barePageCpuUs: number;
+}
+
+/**
+ * Requests behind each CPU-per-page figure: /proc counts CPU time in 10 ms ticks, so a figure needs a second or so
+ * of the server's work to be steady (the latency of one request on this machine varies by half from run to run).
+ */
+const PAGE_CPU_REPS = 300;
+
+/** The CPU time a server spends per request over `reps` sequential requests (µs). */
+async function cpuPerRequest(pid: number, reps: number, send: () => Promise<unknown>): Promise<number> {
+  const before = cpuMicros(pid);
+  for (let i = 0; i < reps; i++) await send();
+  return (cpuMicros(pid) - before) / reps;
 }
 
 interface Page {
@@ -54,7 +74,7 @@ interface Page {
   nextCursor: string | null;
 }
 
-async function bareBaseline(bare: BareServer, pageBytes: number, reps: number): Promise<{ pageMs: number; postMs: number }> {
+async function bareBaseline(bare: BareServer, pageBytes: number, reps: number): Promise<{ pageMs: number; postMs: number; pageCpuUs: number }> {
   const page: number[] = [];
   const post: number[] = [];
   for (let i = 0; i < reps + 5; i++) {
@@ -65,7 +85,8 @@ async function bareBaseline(bare: BareServer, pageBytes: number, reps: number): 
     await request(`${bare.url}/v1/tokens`, 'POST', {}, JSON.stringify({ name: `x-${i}`, endpoints: [ENDPOINT] }));
     if (i >= 5) post.push(msSince(started));
   }
-  return { pageMs: median(page), postMs: median(post) };
+  const pageCpuUs = await cpuPerRequest(bare.pid, PAGE_CPU_REPS, () => request(`${bare.url}/size/${pageBytes}`, 'GET'));
+  return { pageMs: median(page), postMs: median(post), pageCpuUs };
 }
 
 /** VmRSS of a process, MiB. */
@@ -118,18 +139,21 @@ async function measureSize(tokens: number, options: ManageOptions): Promise<Size
       await list(null);
       firstPage.push(msSince(started));
     }
+    const firstPageCpuUs = await cpuPerRequest(hub.pid, PAGE_CPU_REPS, () => list(null));
 
     // A 3-character term matching one name in a hundred, spread evenly (seedName's tag), and a term matching one.
+    // The limit is what 1,000 tokens hold of the first term, so every size answers the same number of tokens and
+    // only the table grows (with 50, the 1,000-token answer was a fifth of the others' bytes).
     const searchTimes: number[] = [];
     const rareTimes: number[] = [];
     for (let i = 0; i < options.searches; i++) {
       let started = process.hrtime.bigint();
-      const common = await list(null, 50, `z0${String(i % 10)}`);
+      const common = await list(null, SEARCH_LIMIT, `z0${String(i % 10)}`);
       searchTimes.push(msSince(started));
-      if (common.data.length !== Math.min(50, Math.floor(tokens / 100))) throw new Error(`search z0${i % 10}: ${common.data.length} tokens`);
+      if (common.data.length !== Math.min(SEARCH_LIMIT, Math.floor(tokens / 100))) throw new Error(`search z0${i % 10}: ${common.data.length} tokens`);
       const rare = seedWord(Math.floor(((i + 0.5) / options.searches) * tokens));
       started = process.hrtime.bigint();
-      const one = await list(null, 50, rare);
+      const one = await list(null, SEARCH_LIMIT, rare);
       rareTimes.push(msSince(started));
       if (one.data.length < 1 || one.data.length > 5) throw new Error(`search ${rare}: ${one.data.length} tokens`);
     }
@@ -165,6 +189,7 @@ async function measureSize(tokens: number, options: ManageOptions): Promise<Size
       perPageMs: round(pageTimes.reduce((a, b) => a + b, 0) / pageTimes.length, 3),
       perPageMedianMs: round(median(pageTimes), 3),
       firstPageMs: round(median(firstPage), 3),
+      firstPageCpuUs: round(firstPageCpuUs, 1),
       pageBytes,
       searchMs: round(median(searchTimes), 3),
       rareSearchMs: round(median(rareTimes), 3),
@@ -186,8 +211,14 @@ export async function benchManage(options: ManageOptions): Promise<ManageResult>
   const bare = await startBare();
   try {
     const pageBytes = Math.max(...bySize.map((s) => s.pageBytes));
-    const { pageMs, postMs } = await bareBaseline(bare, pageBytes, 50);
-    return { seedMethod: 'store layer (src/hub/stores/sqlite), no HTTP', bySize, barePageMs: round(pageMs, 3), barePostMs: round(postMs, 3) };
+    const { pageMs, postMs, pageCpuUs } = await bareBaseline(bare, pageBytes, 50);
+    return {
+      seedMethod: 'store layer (src/hub/stores/sqlite), no HTTP',
+      bySize,
+      barePageMs: round(pageMs, 3),
+      barePostMs: round(postMs, 3),
+      barePageCpuUs: round(pageCpuUs, 1),
+    };
   } finally {
     await bare.close();
   }

@@ -1,11 +1,21 @@
 // What the OpenAPI document says beyond the routes: @fastify/swagger builds the paths from each route's schema
 // (routes/*.ts) and serves the whole at GET /openapi.json; docs/openapi.json is its output (`tokenhub openapi`).
 import type { SwaggerOptions } from '@fastify/swagger';
+import { UNESCAPED_FORMAT } from './schemas';
 
 /** A route schema's mark that its body may be left out (it then means {}): @fastify/swagger marks every body required. */
 export const BODY_OPTIONAL = 'x-body-optional';
 
 type Operation = { requestBody?: { required?: boolean }; [BODY_OPTIONAL]?: boolean };
+
+/** Removes the serializer's own string format (schemas.ts), which says nothing about the API, from every schema. */
+function dropSerializerFormats(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(dropSerializerFormats);
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  if (schema.format === UNESCAPED_FORMAT) delete schema.format;
+  Object.values(schema).forEach(dropSerializerFormats);
+}
 
 export const OPENAPI_OPTIONS: SwaggerOptions = {
   transformObject(documentObject) {
@@ -17,6 +27,7 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
         if (operation.requestBody) operation.requestBody.required = false;
       }
     }
+    dropSerializerFormats(document);
     return document;
   },
   openapi: {

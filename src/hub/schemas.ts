@@ -7,9 +7,17 @@ import { API_LIMITS } from '../contract/types';
 
 /** `type: [T, "null"]`: the form the document and the serializer had before TypeBox (its Union is an anyOf). */
 function nullable<T extends TSchema>(schema: T, description: string) {
-  const type = (schema as unknown as { type: string }).type;
-  return Type.Unsafe<Static<T> | null>({ type: [type, 'null'], description });
+  const { type, format } = schema as unknown as { type: string; format?: string };
+  return Type.Unsafe<Static<T> | null>({ type: [type, 'null'], ...(format === undefined ? {} : { format }), description });
 }
+
+/**
+ * fast-json-stringify's format for a string it writes as it is, without looking for characters to escape. Only for
+ * text the hub makes from an alphabet with nothing to escape (ids and masks: base62, "_" and "…"; isoTime's dates):
+ * that search was a tenth of a list page's CPU time. openapi.ts leaves the format out of the document.
+ */
+export const UNESCAPED_FORMAT = 'unsafe';
+const unescaped = { format: UNESCAPED_FORMAT };
 
 const errorProperties = {
   error: Type.Object({
@@ -24,16 +32,17 @@ export const errorSchema = Type.Object(errorProperties);
 
 export const tokenSchema = Type.Object(
   {
-    id: Type.String({ description: 'tok_ followed by 16 base62 characters.' }),
+    id: Type.String({ ...unescaped, description: 'tok_ followed by 16 base62 characters.' }),
     name: Type.String(),
     maskedKey: Type.String({
+      ...unescaped,
       description:
         'Prefix, the first 4 characters of the random part, "…", and the last 4 characters of the random part (the form this hub gives) or of the whole secret (the contract\'s newer form); a token keeps the mask it was given.',
     }),
     endpoints: Type.Array(Type.String()),
-    createdAt: Type.String({ description: 'ISO 8601 UTC.' }),
-    expiresAt: nullable(Type.String(), 'ISO 8601 UTC, or null for a token that never expires.'),
-    lastUsedAt: nullable(Type.String(), 'ISO 8601 UTC of the latest successful authentication (at most 60 s stale), or null.'),
+    createdAt: Type.String({ ...unescaped, description: 'ISO 8601 UTC.' }),
+    expiresAt: nullable(Type.String(unescaped), 'ISO 8601 UTC, or null for a token that never expires.'),
+    lastUsedAt: nullable(Type.String(unescaped), 'ISO 8601 UTC of the latest successful authentication (at most 60 s stale), or null.'),
   },
   { title: 'Token' },
 );

@@ -73,24 +73,43 @@ function tokenFrom(row: Row): TokenRecord {
     workspaceId: row.workspace_id as string,
     name: row.name as string,
     maskedKey: row.masked_key as string,
-    endpoints: JSON.parse(row.endpoints as string) as string[],
+    endpoints: endpointsFrom(row.endpoints as string),
     createdAt: row.created_at as number,
     expiresAt: (row.expires_at as number | null) ?? null,
     lastUsedAt: (row.last_used_at as number | null) ?? null,
   };
 }
 
-/** A listing's row as an array (statement.raw(): no object per row), columns in TOKEN_COLUMNS' order. */
-function tokenFromValues(values: unknown[]): TokenRecord {
+/**
+ * A token's endpoint list from its stored JSON. A workspace's tokens share few distinct lists, so a page of 200
+ * parses each once: the parsed arrays are frozen and shared (a record's endpoints are never changed in place).
+ */
+const parsedEndpoints = new Map<string, readonly string[]>();
+function endpointsFrom(text: string): string[] {
+  let endpoints = parsedEndpoints.get(text);
+  if (endpoints === undefined) {
+    if (parsedEndpoints.size >= 1024) parsedEndpoints.clear();
+    endpoints = Object.freeze(JSON.parse(text) as string[]);
+    parsedEndpoints.set(text, endpoints);
+  }
+  // Frozen at run time; typed as the records' mutable lists, which no code changes.
+  return endpoints as string[];
+}
+
+/**
+ * A listing's row as an array (statement.raw(): no object per row), columns in LIST_COLUMNS' order; the workspace is
+ * the listing's own, so it is not read from every row.
+ */
+function tokenFromValues(workspaceId: string, values: unknown[]): TokenRecord {
   return {
     id: values[0] as string,
-    workspaceId: values[1] as string,
-    name: values[2] as string,
-    maskedKey: values[3] as string,
-    endpoints: JSON.parse(values[4] as string) as string[],
-    createdAt: values[5] as number,
-    expiresAt: (values[6] as number | null) ?? null,
-    lastUsedAt: (values[7] as number | null) ?? null,
+    workspaceId,
+    name: values[1] as string,
+    maskedKey: values[2] as string,
+    endpoints: endpointsFrom(values[3] as string),
+    createdAt: values[4] as number,
+    expiresAt: (values[5] as number | null) ?? null,
+    lastUsedAt: (values[6] as number | null) ?? null,
   };
 }
 
@@ -118,6 +137,8 @@ function idempotencyParams(workspaceId: string, claim: IdempotencyClaim, tokenId
 }
 
 const TOKEN_COLUMNS = 'id, workspace_id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
+/** A listing's columns (tokenFromValues): every one of TOKEN_COLUMNS but the workspace, which the listing names. */
+const LIST_COLUMNS = 'id, name, masked_key, endpoints, created_at, expires_at, last_used_at';
 /** The filters of a token listing, as bits of the index of its prepared statement. */
 const LIST_SEARCH = 1;
 const LIST_AFTER = 2;
@@ -202,7 +223,7 @@ export class SqliteStore implements Store {
     // One statement per combination of filters, indexed by listVariant().
     const list = (variant: number) =>
       db.prepare(
-        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE workspace_id = @workspaceId` +
+        `SELECT ${LIST_COLUMNS} FROM tokens WHERE workspace_id = @workspaceId` +
           (variant & LIST_AFTER ? ' AND (created_at, id) < (@afterCreatedAt, @afterId)' : '') +
           (variant & LIST_SEARCH ? " AND name LIKE @pattern ESCAPE '\\'" : '') +
           (variant & LIST_MASKED ? ' AND masked_key = @maskedKey' : '') +
@@ -212,7 +233,7 @@ export class SqliteStore implements Store {
     // The same listing from the trigram index's candidates (t. columns: the index has a column "name" too).
     const listFromIndex = (variant: number) =>
       db.prepare(
-        `SELECT ${TOKEN_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} FROM tokens_name_fts f CROSS JOIN tokens t ON t.rowid = f.rowid
+        `SELECT ${LIST_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} FROM tokens_name_fts f CROSS JOIN tokens t ON t.rowid = f.rowid
          WHERE f.tokens_name_fts MATCH @match AND t.workspace_id = @workspaceId AND t.name LIKE @pattern ESCAPE '\\'` +
           (variant & LIST_AFTER ? ' AND (t.created_at, t.id) < (@afterCreatedAt, @afterId)' : '') +
           (variant & LIST_MASKED ? ' AND t.masked_key = @maskedKey' : '') +
@@ -531,12 +552,12 @@ export class SqliteStore implements Store {
         const match = `"${query.search.replace(/"/g, '""')}"`;
         if ((this.s.searchCandidates.get(match) as number) < SEARCH_CANDIDATES_MAX) {
           const statement = this.s.listFromIndex[(query.after ? LIST_AFTER : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-          return (statement.all({ ...listParams(workspaceId, query), match }) as unknown[][]).map(tokenFromValues);
+          return (statement.all({ ...listParams(workspaceId, query), match }) as unknown[][]).map((values) => tokenFromValues(workspaceId, values));
         }
       }
       const statement =
         this.s.list[(query.after ? LIST_AFTER : 0) | (query.search ? LIST_SEARCH : 0) | (query.maskedKey ? LIST_MASKED : 0)];
-      return (statement.all(listParams(workspaceId, query)) as unknown[][]).map(tokenFromValues);
+      return (statement.all(listParams(workspaceId, query)) as unknown[][]).map((values) => tokenFromValues(workspaceId, values));
     });
   }
 
@@ -605,7 +626,7 @@ export class SqliteStore implements Store {
       const record: TokenAuthRecord = {
         id: row.id as string,
         workspaceId: row.workspace_id as string,
-        endpoints: JSON.parse(row.endpoints as string) as string[],
+        endpoints: endpointsFrom(row.endpoints as string),
         expiresAt: (row.expires_at as number | null) ?? null,
         current: row.current === 1,
         previousExpiresAt: (row.prev_expires_at as number | null) ?? null,
