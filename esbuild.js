@@ -82,7 +82,8 @@ async function buildTests() {
   });
 }
 
-module.exports = { extensionOptions };
+// buildBundles: for bench/bundleProbe.ts, which requires this file with --production in process.argv.
+module.exports = { extensionOptions, buildBundles };
 
 if (require.main === module) {
   (tests ? buildTests() : buildBundles()).catch((error) => {
