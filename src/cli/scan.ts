@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ignoredAmong } from '../core/ignoredByGit';
 import { readScannable } from '../core/scanFile';
-import { exposedFindings } from '../core/scanner';
+import { exposedFindings, KIND_NAMES } from '../core/scanner';
 import { maskToken } from '../core/token';
 import { command, parse } from './command';
 import { EXIT, UsageError } from './errors';
@@ -14,7 +14,8 @@ const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
 const HELP = `Usage: tokenhub scan [PATH…]
 
-Looks for Token Hub secrets (access tokens thub_…, account keys thak_…) in files and prints one line per finding:
+Looks for Token Hub secrets (access tokens thub_…, account keys thak_…, service keys thsk_…) in files
+and prints one line per finding:
 
   src/config.ts:12:18: Token Hub access token thub_Ab12…x7Qa
 
@@ -85,7 +86,7 @@ export const scan = command('scan', 'look for Token Hub secrets in files (a pre-
     }
     filesWithFindings++;
     found += findings.length;
-    const lines = findings.map((finding) => `${file}:${finding.line + 1}:${finding.column + 1}: Token Hub ${finding.kind === 'account' ? 'account key' : 'access token'} ${maskToken(finding.token)}`);
+    const lines = findings.map((finding) => `${file}:${finding.line + 1}:${finding.column + 1}: Token Hub ${KIND_NAMES[finding.kind]} ${maskToken(finding.token)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 

@@ -1,10 +1,18 @@
-// The leak scanner: finds real Token Hub secrets (`thub_` access tokens, `thak_` account keys) in any text.
+// The leak scanner: finds real Token Hub secrets (`thub_` access tokens, `thak_` account keys, `thsk_` service keys)
+// in any text.
 // A candidate is exactly 54 characters bounded by non-base62 characters, and is reported only when its CRC32
 // checksum is right, so random base62/base64 data essentially never yields a finding (a chance of about 1 in
 // 62^6 ≈ 5.7e10 per candidate-shaped run, and such runs are themselves rare because of the boundaries).
-import { ACCOUNT_KEY_PREFIX, RANDOM_PART_LENGTH, CHECKSUM_LENGTH, TOKEN_PREFIXES, isTokenAt } from './token';
+import { ACCOUNT_KEY_PREFIX, RANDOM_PART_LENGTH, CHECKSUM_LENGTH, SERVICE_KEY_PREFIX, TOKEN_PREFIXES, isTokenAt } from './token';
 
-export type TokenKind = 'access' | 'account';
+export type TokenKind = 'access' | 'account' | 'service';
+
+/** How a message names a secret of the kind. */
+export const KIND_NAMES: Readonly<Record<TokenKind, string>> = { access: 'access token', account: 'account key', service: 'service key' };
+
+function kindOf(token: string): TokenKind {
+  return token.startsWith(ACCOUNT_KEY_PREFIX) ? 'account' : token.startsWith(SERVICE_KEY_PREFIX) ? 'service' : 'access';
+}
 
 export interface TokenFinding {
   token: string;
@@ -48,7 +56,7 @@ export function scanText(text: string): TokenFinding[] {
       counted = index;
       findings.push({
         token,
-        kind: token.startsWith(ACCOUNT_KEY_PREFIX) ? 'account' : 'access',
+        kind: kindOf(token),
         index,
         line,
         column: index - lineStart,

@@ -51,6 +51,15 @@ describe('tokenhub scan', function () {
     neverTheSecret(result.stdout + result.stderr);
   });
 
+  it('names a service key as a service key', async () => {
+    const serviceKey = generateToken('thsk_');
+    write('verify.env', `VERIFY_KEY=${serviceKey}\n`);
+    const result = await scan('verify.env');
+    assert.strictEqual(result.code, 1, result.stderr);
+    assert.deepStrictEqual(result.stdout.trimEnd().split('\n'), [`verify.env:1:12: Token Hub service key ${maskToken(serviceKey)}`]);
+    assert.ok(!(result.stdout + result.stderr).includes(serviceKey), 'the service key is never printed');
+  });
+
   it('exits 0 when clean: a wrong checksum, a longer run, and an ignore marker are not findings', async () => {
     write('a.py', `TOKEN = "${withWrongChecksum(token)}"\nLONGER = "${token}x"\n`);
     write('b.yaml', `# tokenhub-ignore\nkey: ${token}\nother: ${token} # tokenhub-ignore\n`);

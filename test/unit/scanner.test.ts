@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, checksumOf, generateToken } from '../../src/core/token';
+import { ACCESS_TOKEN_PREFIX, ACCOUNT_KEY_PREFIX, BASE62_ALPHABET, SERVICE_KEY_PREFIX, checksumOf, generateToken } from '../../src/core/token';
 import { TokenFinding, benchmarkScan, exposedFindings, pseudoRandomBase64, scanText } from '../../src/core/scanner';
 import { withWrongChecksum } from '../support/tokens';
 
@@ -34,6 +34,14 @@ describe('scanner: scanText', () => {
     assert.deepStrictEqual(scanText(`key ${account}`), [
       { token: account, kind: 'account', index: 4, line: 0, column: 4, length: 54 },
     ]);
+  });
+
+  it('finds a service key as a service key, not as an access token', () => {
+    const serviceKey = generateToken(SERVICE_KEY_PREFIX);
+    assert.deepStrictEqual(scanText(`VERIFY_KEY=${serviceKey}`), [
+      { token: serviceKey, kind: 'service', index: 11, line: 0, column: 11, length: 54 },
+    ]);
+    assert.deepStrictEqual(scanText(withWrongChecksum(serviceKey)), []);
   });
 
   it('ignores a wrong checksum', () => {

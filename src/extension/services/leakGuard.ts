@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
-import { exposedFindings, IGNORE_MARKER, TokenFinding } from '../../core/scanner';
+import { exposedFindings, IGNORE_MARKER, KIND_NAMES, TokenFinding } from '../../core/scanner';
 import { ignoredAmong } from '../../core/ignoredByGit';
 import { isEnvLikeFile, MAX_SCAN_BYTES, readScannable } from '../../core/scanFile';
 import { maskToken } from '../../core/token';
@@ -37,14 +37,17 @@ export interface LeakDiagnosticOptions {
 /** The one wording of a finding: masked, saying what to do. */
 export function leakMessage(finding: Pick<TokenFinding, 'token' | 'kind'>, options: LeakDiagnosticOptions): string {
   const masked = maskToken(finding.token);
-  const what = finding.kind === 'account' ? 'account key' : 'access token';
+  const what = KIND_NAMES[finding.kind];
   if (options.revoked) return `This file contains the revoked Token Hub ${what} ${masked}. It no longer works: remove it from the file.`;
   if (options.notLive) return `This Token Hub token (${masked}) is not live in any workspace you are signed in to; remove it from the file.`;
   if (options.envFile) {
-    return `This file contains the Token Hub ${what} ${masked}, and git does not ignore the file. Add it to .gitignore, or revoke the ${finding.kind === 'account' ? 'key' : 'token'} if it was shared.`;
+    return `This file contains the Token Hub ${what} ${masked}, and git does not ignore the file. Add it to .gitignore, or revoke the ${finding.kind === 'access' ? 'token' : 'key'} if it was shared.`;
   }
   if (finding.kind === 'account') {
     return `This file contains the Token Hub account key ${masked}. Move it to .env, or revoke it (tokenhub account-key revoke) if it was shared.`;
+  }
+  if (finding.kind === 'service') {
+    return `This file contains the Token Hub service key ${masked}. Move it to .env, or revoke it (tokenhub service-key revoke) if it was shared.`;
   }
   return `This file contains the Token Hub access token ${masked}. Move it to .env, or revoke it if it was shared.`;
 }

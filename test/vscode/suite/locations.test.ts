@@ -319,6 +319,20 @@ describe('Where each token lives', function () {
     assert.equal((await vscode.workspace.openTextDocument(uri)).getText().includes(live.secret), true);
   });
 
+  it('names a service key in a committed file as a service key, and never asks a hub whether it is live', async () => {
+    // Taken for an access token, it was sent to every signed-in hub's lookup and flagged "not live" (remove it).
+    const serviceKey = generateToken('thsk_');
+    const uri = write('verify.ts', `export const KEY = "${serviceKey}";\n`);
+    await vscode.window.showTextDocument(uri);
+    const [diagnostic, ...rest] = await waitFor(() => diagnosticsOf(uri), (d) => d.length > 0, 'the diagnostic');
+    assert.equal(rest.length, 0);
+    assert.equal(diagnostic.code, 'exposed-token');
+    assert.equal(
+      diagnostic.message,
+      `This file contains the Token Hub service key ${maskToken(serviceKey)}. Move it to .env, or revoke it (tokenhub service-key revoke) if it was shared.`,
+    );
+  });
+
   it('rotates a token and updates an ignored .env the extension never wrote; the old secret left in a committed file is then flagged as not live', async () => {
     const created = await admin.createToken({ name: 'rotating', endpoints: ['chat-completions'] });
     const oldSecret = created.secret;
