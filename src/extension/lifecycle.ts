@@ -25,21 +25,55 @@ export abstract class Disposable implements vscode.Disposable {
     for (const value of values) this._register(value);
   }
 
-  /** Timers by key, all cleared on dispose (debounces: a new one for a key replaces the one pending). */
-  protected _registerTimers(): Map<string, NodeJS.Timeout> {
-    const timers = new Map<string, NodeJS.Timeout>();
-    this._register(
-      toDisposable(() => {
-        for (const timer of timers.values()) clearTimeout(timer);
-        timers.clear();
-      }),
-    );
-    return timers;
+  /** A debouncer owned by this service: its pending runs are cancelled on dispose. */
+  protected _registerDebouncer(): KeyedDebouncer {
+    return this._register(new KeyedDebouncer());
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const value of this.owned.splice(0).reverse()) value.dispose();
+  }
+}
+
+/**
+ * At most one pending run per key (a file, a document): scheduling a key again replaces its pending run, as typing
+ * restarts a debounce. The leak guard's scans and the usage index's updates share it.
+ */
+export class KeyedDebouncer implements vscode.Disposable {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  schedule(key: string, delay: number, run: () => void): void {
+    this.cancel(key);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        run();
+      }, delay),
+    );
+  }
+
+  /** Drops the key's pending run, if any. */
+  cancel(key: string): void {
+    const pending = this.timers.get(key);
+    if (pending === undefined) return;
+    clearTimeout(pending);
+    this.timers.delete(key);
+  }
+
+  isPending(key: string): boolean {
+    return this.timers.has(key);
+  }
+
+  /** How many runs are pending. */
+  get size(): number {
+    return this.timers.size;
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 }

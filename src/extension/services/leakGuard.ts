@@ -67,7 +67,7 @@ export interface WorkspaceScanResult {
 
 export class LeakGuard extends Disposable {
   private readonly collection = this._register(vscode.languages.createDiagnosticCollection('tokenHub.leaks'));
-  private readonly timers = this._registerTimers();
+  private readonly debouncer = this._registerDebouncer();
   /** Bumped by every scan of a file, so a slower earlier scan never overwrites a later one. */
   private readonly generations = new Map<string, number>();
   private readonly ignoredCache = new Map<string, { at: number; ignored: Promise<boolean> }>();
@@ -126,9 +126,7 @@ export class LeakGuard extends Disposable {
   /** Scans an open document now (cancelling a pending debounced scan) and sets its diagnostics. */
   async scanDocument(document: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]> {
     const key = document.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
+    this.debouncer.cancel(key);
     const generation = this.nextGeneration(key);
     const text = document.getText();
     const findings = text.length > MAX_SCAN_BYTES ? [] : exposedFindings(text);
@@ -319,7 +317,7 @@ export class LeakGuard extends Disposable {
     for (const document of vscode.workspace.textDocuments) {
       if (document.uri.scheme !== 'file' || document.isClosed) continue;
       const key = document.uri.toString();
-      if (this.timers.has(key)) continue;
+      if (this.debouncer.isPending(key)) continue;
       const findings = this.lastFindings.get(key);
       if (!document.isDirty || findings === undefined) {
         this.schedule(document, 0);
@@ -365,16 +363,9 @@ export class LeakGuard extends Disposable {
 
   private schedule(document: vscode.TextDocument, delay: number): void {
     if (document.uri.scheme !== 'file') return;
-    const key = document.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        if (!document.isClosed) void this.scanDocument(document);
-      }, delay),
-    );
+    this.debouncer.schedule(document.uri.toString(), delay, () => {
+      if (!document.isClosed) void this.scanDocument(document);
+    });
   }
 
   /**
@@ -384,9 +375,7 @@ export class LeakGuard extends Disposable {
   private closed(document: vscode.TextDocument): void {
     if (document.uri.scheme !== 'file') return;
     const key = document.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
+    this.debouncer.cancel(key);
     this.lastFindings.delete(key);
     void this.scanFile(document.uri);
   }

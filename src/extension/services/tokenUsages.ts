@@ -21,7 +21,7 @@ const FILE_EVENT_DEBOUNCE_MS = 100;
 export class TokenUsages extends Disposable {
   readonly index: UsageIndex;
   private readonly identities = new Map<string, TokenIdentity>();
-  private readonly timers = this._registerTimers();
+  private readonly debouncer = this._registerDebouncer();
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** After places were found, changed or tied to a token (the tree listens). */
   readonly onDidChange = this.changed.event;
@@ -78,7 +78,7 @@ export class TokenUsages extends Disposable {
 
   /** Resolves once every pending file event was applied and every found secret tied (for tests and commands). */
   async settled(): Promise<void> {
-    while (this.timers.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.debouncer.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await this.building;
     await this.resolving;
   }
@@ -194,15 +194,9 @@ export class TokenUsages extends Disposable {
   }
 
   private debounce(key: string, delay: number, run: () => unknown): void {
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        void Promise.resolve(run()).catch((error) => this.logger.error('Updating where tokens are used failed', error));
-      }, delay),
-    );
+    this.debouncer.schedule(key, delay, () => {
+      void Promise.resolve(run()).catch((error) => this.logger.error('Updating where tokens are used failed', error));
+    });
   }
 
   /** Ties the secrets of these hashes to their tokens, one at a time (the hubs are asked only when not cached). */
