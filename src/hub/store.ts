@@ -201,8 +201,11 @@ export interface Store {
   listEndpoints(workspaceId: string): Promise<Endpoint[]>;
   /** The endpoint's upstream URL (the operator's; never shown through the API), or null when it has none or does not exist. */
   endpointUpstream(workspaceId: string, endpointId: string): MaybePromise<string | null>;
-  /** Sets (a URL) or clears (null) the endpoint's upstream; false when there is no such endpoint. */
-  setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean>;
+  /**
+   * Sets (a URL) or clears (null) the endpoint's upstream, with an endpoint.changed audit event in the same
+   * transaction when `audit` is given; false (and no event) when there is no such endpoint.
+   */
+  setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null, now?: number, audit?: AuditContext): Promise<boolean>;
 
   createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra?: AccountKeyExtras): Promise<void>;
   listAccountKeys(workspaceId: string): Promise<AccountKeyRecord[]>;

@@ -98,6 +98,8 @@ describe('two hubs on one PostgreSQL database: usage, audit trail, replays', fun
     assert.strictEqual(rotated.status, 201);
     assert.strictEqual((await client(a.url, alice).del(`/v1/tokens/${made.token.id}`)).status, 204);
     assert.strictEqual((await a.cli(['endpoint', 'add', '--workspace', 'shared', '--id', 'rerank', '--name', 'Rerank'])).code, 0);
+    // Where the gateway sends a token's calls is a change worth a trail entry too (one per command).
+    assert.strictEqual((await b.cli(['endpoint', 'set-upstream', '--workspace', 'shared', '--id', 'rerank', 'http://127.0.0.1:9'])).code, 0);
 
     const fromA = await client(a.url, ws.accountKey).get('/v1/audit?limit=200');
     const fromB = await client(b.url, alice).get('/v1/audit?limit=200');
@@ -107,18 +109,19 @@ describe('two hubs on one PostgreSQL database: usage, audit trail, replays', fun
     const ids = events.map((e) => Number(String(e.id).slice(4)));
     assert.deepStrictEqual(ids, [...ids].sort((x, y) => y - x), 'newest first');
     assert.deepStrictEqual(
-      events.slice(0, 4).map((e) => [e.action, e.tokenId ?? e.endpointId, e.actor.kind, e.actor.label ?? null, e.userAgent]),
+      events.slice(0, 5).map((e) => [e.action, e.tokenId ?? e.endpointId, e.actor.kind, e.actor.label ?? null, e.userAgent]),
       [
+        ['endpoint.changed', 'rerank', 'operator', null, null],
         ['endpoint.changed', 'rerank', 'operator', null, null],
         ['token.deleted', made.token.id, 'account_key', 'alice', 'node'],
         ['token.rotated', made.token.id, 'account_key', null, 'ci/2'],
         ['token.created', made.token.id, 'account_key', 'alice', 'alice-laptop/1.0'],
       ],
     );
-    assert.strictEqual(events[1].tokenName, 'audited');
-    assert.strictEqual(events[1].clientAddress, '127.0.0.1');
+    assert.strictEqual(events[2].tokenName, 'audited');
+    assert.strictEqual(events[2].clientAddress, '127.0.0.1');
     assert.strictEqual(events[0].clientAddress, null);
-    assert.match(events[1].actor.maskedKey, /^thak_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$/);
+    assert.match(events[2].actor.maskedKey, /^thak_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$/);
     const created = events.filter((e) => e.action === 'account_key.created');
     assert.strictEqual(created.length, 2, 'init\'s key and alice\'s');
     assert.deepStrictEqual(created[0].actor, { kind: 'operator' });

@@ -162,6 +162,7 @@ export const endpoint: Command = {
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
         const status = await store.upsertEndpoint(workspace.id, { id, name, description: values.description ?? '' }, Date.now(), OPERATOR);
+        // upsertEndpoint's event stands for the whole command.
         if (upstream !== undefined) await store.setEndpointUpstream(workspace.id, id, upstream);
         const shown = upstream ?? (await store.endpointUpstream(workspace.id, id));
         printJson({ workspaceId: workspace.id, status, endpoint: { id, name, description: values.description ?? '', upstream: shown } });
@@ -179,7 +180,7 @@ export const endpoint: Command = {
       const upstream = values.clear ? null : upstreamOption(positionals[0]!);
       return withStore(values.db, async ({ store }) => {
         const workspace = await workspaceNamed(store, workspaceName);
-        if (!(await store.setEndpointUpstream(workspace.id, id, upstream))) {
+        if (!(await store.setEndpointUpstream(workspace.id, id, upstream, Date.now(), OPERATOR))) {
           throw new Error(`Workspace "${workspaceName}" has no endpoint "${id}"; add it with: tokenhub endpoint add --workspace ${workspaceName} --id ${id}`);
         }
         printJson({ workspaceId: workspace.id, endpoint: id, upstream });

@@ -329,9 +329,13 @@ export class PostgresStore implements Store {
     return (rows[0]?.upstream as string | null | undefined) ?? null;
   }
 
-  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
-    const rows = await this.query('UPDATE endpoints SET upstream = $1 WHERE workspace_id = $2 AND id = $3 RETURNING id', [upstream, workspaceId, endpointId]);
-    return rows.length > 0;
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null, now = Date.now(), audit?: AuditContext): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query('UPDATE endpoints SET upstream = $1 WHERE workspace_id = $2 AND id = $3 RETURNING id', [upstream, workspaceId, endpointId]);
+      if (rows.length === 0) return false;
+      if (audit) await this.audit(client, workspaceId, 'endpoint.changed', now, audit, { endpointId });
+      return true;
+    });
   }
 
   async createAccountKey(workspaceId: string, id: string, digest: Buffer, maskedKey: string, now: number, extra: AccountKeyExtras = {}) {

@@ -402,8 +402,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null): Promise<boolean> {
-    const changed = guard(() => this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes > 0);
+  async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null, now = Date.now(), audit?: AuditContext): Promise<boolean> {
+    const changed = guard(() =>
+      this.db
+        .transaction(() => {
+          if (this.s.setEndpointUpstream.run(upstream, workspaceId, endpointId).changes === 0) return false;
+          if (audit) this.s.insertAudit.run(auditParams(workspaceId, 'endpoint.changed', now, audit, { endpointId }));
+          return true;
+        })
+        .immediate(),
+    );
     this.upstreamCache.clear();
     return changed;
   }
