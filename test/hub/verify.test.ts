@@ -1,9 +1,11 @@
 // POST /v1/verify with a service key: the four verdicts, service keys refused everywhere else and other credentials
-// refused here, and each verdict about a real token recorded as a use (GET /v1/tokens/{id}/usage).
+// refused here, and each verdict about a real token recorded as a use (GET /v1/tokens/{id}/usage); on PostgreSQL,
+// service keys looked up once a turn, and a revoked one refused by the next request.
 import assert from 'assert';
 import type { TokenWithSecret } from '../../src/contract/types';
 import { generateToken } from '../../src/core/token';
 import { startHub, type HubProcess } from '../support/hub';
+import { startPostgres, type PostgresCluster } from '../support/postgres';
 import { client, expectError } from './helpers';
 
 describe('POST /v1/verify (service keys)', function () {
@@ -127,5 +129,38 @@ describe('POST /v1/verify (service keys)', function () {
     assert.strictEqual(usage.body.lastClientAddress, '10.0.0.4');
     assert.strictEqual(usage.body.lastUserAgent, 'curl/8.5');
     assert.notStrictEqual(usage.body.lastUsedAt, null);
+  });
+});
+
+describe('POST /v1/verify on PostgreSQL: service keys looked up once a turn', function () {
+  this.timeout(120_000);
+  let cluster: PostgresCluster;
+  let hub: HubProcess;
+  let ws: { workspaceId: string; accountKey: string };
+
+  before(async () => {
+    cluster = await startPostgres();
+    hub = await startHub({ db: await cluster.createDatabase('verify'), args: ['--auth-failure-limit', '100000'] });
+    ws = await hub.init('verify', ['chat-completions']);
+  });
+
+  after(async () => {
+    await hub?.stop();
+    await cluster?.stop();
+  });
+
+  it('many requests at once with one key all get their verdict, and the first request after a revoke gets 401', async () => {
+    const made = await client(hub.url, ws.accountKey).post<TokenWithSecret>('/v1/tokens', { name: 'pg-verify', endpoints: ['chat-completions'] });
+    assert.strictEqual(made.status, 201, made.text);
+    const serviceKeys: string[] = [];
+    for (let i = 0; i < 2; i++) serviceKeys.push(JSON.parse((await hub.cli(['service-key', 'create'])).stdout.trim()).serviceKey);
+    const body = { token: made.body.secret, endpoint: 'chat-completions' };
+    // Both keys' requests share turns of the hub's event loop: each key gets its own answer.
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => client(hub.url, serviceKeys[i % 2]).post('/v1/verify', body)));
+    assert.deepStrictEqual(new Set(answers.map((res) => `${res.status} ${JSON.stringify(res.body.valid)}`)), new Set(['200 true']));
+
+    assert.strictEqual((await hub.cli(['service-key', 'revoke', '--key', serviceKeys[0]])).code, 0);
+    const after = await Promise.all(Array.from({ length: 60 }, (_, i) => client(hub.url, serviceKeys[i % 2]).post('/v1/verify', body)));
+    after.forEach((res, i) => assert.strictEqual(res.status, i % 2 === 0 ? 401 : 200, `request ${i}: ${res.text}`));
   });
 });

@@ -392,10 +392,41 @@ export class PostgresStore implements Store {
     await this.query('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4)', [id, digest, maskedKey, now]);
   }
 
-  async authenticateServiceKey(digest: Buffer): Promise<{ id: string } | null> {
-    const rows = await this.query('SELECT id FROM service_keys WHERE digest = $1', [digest], 'service_key_by_digest');
-    return rows[0] ? { id: rows[0].id } : null;
+  /**
+   * Service-key lookups arriving in one turn of the event loop share one query per key, sent once that turn's I/O
+   * has been read (setImmediate, as the token lookups' batch): each is still answered by a query sent after its
+   * request arrived, so a revoked key is refused by the next request; but a verify API under load, whose requests
+   * nearly all carry the same key, asks the database once a turn instead of once a request.
+   */
+  private serviceKeyBatch: Map<string, { digest: Buffer; promise: Promise<{ id: string } | null>; settle: (query: Promise<{ id: string } | null>) => void }> | undefined;
+
+  authenticateServiceKey(digest: Buffer): Promise<{ id: string } | null> {
+    let batch = this.serviceKeyBatch;
+    if (batch === undefined) {
+      batch = this.serviceKeyBatch = new Map();
+      setImmediate(this.sendServiceKeyBatch);
+    }
+    const key = digest.toString('latin1');
+    let lookup = batch.get(key);
+    if (lookup === undefined) {
+      let settle!: (query: Promise<{ id: string } | null>) => void;
+      const promise = new Promise<{ id: string } | null>((resolve) => (settle = resolve));
+      batch.set(key, (lookup = { digest, promise, settle }));
+    }
+    return lookup.promise;
   }
+
+  private readonly sendServiceKeyBatch = (): void => {
+    const lookups = [...this.serviceKeyBatch!.values()];
+    this.serviceKeyBatch = undefined;
+    for (const lookup of lookups) {
+      lookup.settle(
+        this.query('SELECT id FROM service_keys WHERE digest = $1', [lookup.digest], 'service_key_by_digest').then((rows) =>
+          rows[0] ? { id: rows[0].id as string } : null,
+        ),
+      );
+    }
+  };
 
   async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
     return (await this.query('DELETE FROM service_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
