@@ -46,6 +46,29 @@ function track(socket: Socket, res: http.ServerResponse): void {
  * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
  * its timeouts only to a server it creates itself (lib/server.js), so they are applied here from its options.
  */
+/** How long a connection closing after its last answer goes on reading (and dropping) what its client still sends. */
+export const LINGER_MS = 2_000;
+/** Connections closing after their last answer: what still arrives on them is no request. */
+const lingering = new WeakSet<Socket>();
+
+/**
+ * node:http's close after a last answer (Connection: close), in place of socket.destroySoon: that destroys the socket
+ * once the answer is written, and with request bytes still unread (a body nobody reads: GET /openapi.json's, the
+ * rest of an upload refused with 413) the kernel answers them with a reset, and the client drops the end of the
+ * answer it was still receiving. Here this side is ended (FIN after the answer) and what still arrives is read and
+ * dropped until the client closes, for at most LINGER_MS: the lingering close of nginx and Apache.
+ */
+function lingeringClose(this: Socket): void {
+  if (this.destroyed || lingering.has(this)) return;
+  lingering.add(this);
+  const timer = setTimeout(() => this.destroy(), LINGER_MS);
+  timer.unref();
+  this.once('close', () => clearTimeout(timer));
+  this.once('end', () => this.destroy());
+  this.end();
+  this.resume();
+}
+
 /** A fast path: false, having done nothing, for a request it leaves to fastify (`fallback`, which it may also call later). */
 export type FastPath = (req: http.IncomingMessage, res: http.ServerResponse, fallback: http.RequestListener) => boolean;
 
@@ -53,8 +76,13 @@ export function createHubServer(fast: FastPath) {
   return (handler: http.RequestListener, factoryOptions: unknown): http.Server => {
     const resolved = factoryOptions as ServerFactoryOptions;
     const server = http.createServer(resolved.http ?? {}, (req, res) => {
+      // A request pipelined after one that closed the connection: nothing may answer it (this side has ended).
+      if (lingering.has(req.socket)) return void req.socket.destroy();
       track(req.socket, res);
       if (!fast(req, res, handler)) handler(req, res);
+    });
+    server.on('connection', (socket: Socket) => {
+      socket.destroySoon = lingeringClose;
     });
     server.keepAliveTimeout = resolved.keepAliveTimeout;
     server.setTimeout(resolved.connectionTimeout);
@@ -86,7 +114,8 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: string; message: s
  * response finish before closing.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Closing already (lingeringClose): what still arrives is dropped, whatever node's parser makes of it.
+  if (error.code === 'ECONNRESET' || socket.destroyed || lingering.has(socket)) return;
   const current = responding.get(socket);
   const mine = current !== undefined && current.socket === socket;
   // node:http's request limit is server-wide; a gateway request (a large upload, a long stream) may take longer,
@@ -96,9 +125,10 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   if (started && !current.writableFinished) {
     // A response under way (bytes after a request that said Connection: close, say) is finished first: destroying
     // the socket now would throw away what it has written and leave the client with no answer at all.
-    const close = () => socket.destroy();
-    current.once('finish', close);
-    current.once('close', close);
+    current.once('finish', () => lingeringClose.call(socket));
+    current.once('close', () => {
+      if (!current.writableFinished) socket.destroy();
+    });
     return;
   }
   if (socket.writable && !started) {
@@ -108,6 +138,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       `HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(wire.body)}\r\nConnection: close\r\n\r\n${wire.body}`,
     );
+    return lingeringClose.call(socket);
   }
   socket.destroy();
 }
