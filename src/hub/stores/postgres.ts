@@ -31,6 +31,7 @@ import {
 } from '../store';
 import { TokenCache, type TokenCacheStats } from '../tokenCache';
 import { MIGRATIONS, POSTGRES_DIALECT } from './migrations';
+import { perTurn } from './turnBatch';
 import { PgInvalidation, REGISTRATION_LOCK, DB_NOW_MS } from './pgInvalidation';
 import { listParams, named } from './params';
 import { INSERT_AUDIT, RAISE_LAST_CLIENT, auditFrom, auditParams, listAuditSql, type AuditSubject } from './usageAudit';
@@ -324,9 +325,15 @@ export class PostgresStore implements Store {
     )) as Endpoint[];
   }
 
-  async endpointUpstream(workspaceId: string, endpointId: string): Promise<string | null> {
+  /** Batched per turn (turnBatch.ts): the gateway looks up its endpoint's upstream on every request. */
+  private readonly upstreamLookup = perTurn(async (key) => {
+    const [workspaceId, endpointId] = key.split('\u0000');
     const rows = await this.query('SELECT upstream FROM endpoints WHERE workspace_id = $1 AND id = $2', [workspaceId, endpointId], 'upstream');
     return (rows[0]?.upstream as string | null | undefined) ?? null;
+  });
+
+  endpointUpstream(workspaceId: string, endpointId: string): Promise<string | null> {
+    return this.upstreamLookup(`${workspaceId}\u0000${endpointId}`);
   }
 
   async setEndpointUpstream(workspaceId: string, endpointId: string, upstream: string | null, now = Date.now(), audit?: AuditContext): Promise<boolean> {
@@ -392,41 +399,16 @@ export class PostgresStore implements Store {
     await this.query('INSERT INTO service_keys (id, digest, masked_key, created_at) VALUES ($1, $2, $3, $4)', [id, digest, maskedKey, now]);
   }
 
-  /**
-   * Service-key lookups arriving in one turn of the event loop share one query per key, sent once that turn's I/O
-   * has been read (setImmediate, as the token lookups' batch): each is still answered by a query sent after its
-   * request arrived, so a revoked key is refused by the next request; but a verify API under load, whose requests
-   * nearly all carry the same key, asks the database once a turn instead of once a request.
-   */
-  private serviceKeyBatch: Map<string, { digest: Buffer; promise: Promise<{ id: string } | null>; settle: (query: Promise<{ id: string } | null>) => void }> | undefined;
+  /** Batched per turn (turnBatch.ts): a verify API's requests nearly all carry the same key. */
+  private readonly serviceKeyLookup = perTurn((key) =>
+    this.query('SELECT id FROM service_keys WHERE digest = $1', [Buffer.from(key, 'latin1')], 'service_key_by_digest').then((rows) =>
+      rows[0] ? { id: rows[0].id as string } : null,
+    ),
+  );
 
   authenticateServiceKey(digest: Buffer): Promise<{ id: string } | null> {
-    let batch = this.serviceKeyBatch;
-    if (batch === undefined) {
-      batch = this.serviceKeyBatch = new Map();
-      setImmediate(this.sendServiceKeyBatch);
-    }
-    const key = digest.toString('latin1');
-    let lookup = batch.get(key);
-    if (lookup === undefined) {
-      let settle!: (query: Promise<{ id: string } | null>) => void;
-      const promise = new Promise<{ id: string } | null>((resolve) => (settle = resolve));
-      batch.set(key, (lookup = { digest, promise, settle }));
-    }
-    return lookup.promise;
+    return this.serviceKeyLookup(digest.toString('latin1'));
   }
-
-  private readonly sendServiceKeyBatch = (): void => {
-    const lookups = [...this.serviceKeyBatch!.values()];
-    this.serviceKeyBatch = undefined;
-    for (const lookup of lookups) {
-      lookup.settle(
-        this.query('SELECT id FROM service_keys WHERE digest = $1', [lookup.digest], 'service_key_by_digest').then((rows) =>
-          rows[0] ? { id: rows[0].id as string } : null,
-        ),
-      );
-    }
-  };
 
   async revokeServiceKeyByDigest(digest: Buffer): Promise<boolean> {
     return (await this.query('DELETE FROM service_keys WHERE digest = $1 RETURNING id', [digest])).length > 0;
