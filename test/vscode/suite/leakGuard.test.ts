@@ -19,13 +19,10 @@ import { extensionApi } from './helpers/api';
 import { sleep, waitFor } from './helpers/wait';
 import { setUserSetting } from './helpers/settings';
 import { COMMAND } from '../../../src/extension/commands/ids';
+import { codeActions, diagnosticsOf, fixTitles, writeUnder } from './helpers/leaks';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
-/** The leak guard's quick fixes (executeCodeActionProvider does not return an action's diagnostics). */
-const ours = (action: vscode.CodeAction) => action.kind?.value === 'quickfix' && !!action.command?.command.startsWith('tokenHub.leakGuard.');
-
-const diagnosticsOf = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Token Hub');
 
 describe('Leak guard', function () {
   this.timeout(120_000);
@@ -38,32 +35,18 @@ describe('Leak guard', function () {
   const token = generateToken('thub_');
   const other = generateToken('thub_');
 
-  const write = (relative: string, text: string | Buffer) => {
-    const target = path.join(dir, relative);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, text);
-    return vscode.Uri.file(target);
-  };
+  const write = (relative: string, text: string | Buffer) => writeUnder(dir, relative, text);
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
   const noSecretIn = (text: string) => {
     assert.ok(!text.includes(token) && !text.includes(other), `no secret in: ${text}`);
   };
 
-  async function codeActions(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-    // The markers reach the editor a moment after the collection changes: ask until the fixes are offered.
-    return waitFor(
-      async () => (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range)) ?? [],
-      (actions) => actions.some(ours),
-      'the leak guard\'s quick fixes',
-    );
-  }
 
   async function run(action: vscode.CodeAction | undefined): Promise<unknown> {
     assert.ok(action?.command, 'the quick fix is offered');
     return vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
   }
 
-  const titles = (actions: vscode.CodeAction[]) => actions.filter(ours).map((a) => a.title);
 
   before(async () => {
     api = await extensionApi();
@@ -177,7 +160,7 @@ describe('Leak guard', function () {
       `This file contains the Token Hub access token ${maskToken(token)}, and git does not ignore the file. Add it to .gitignore, or revoke the token if it was shared.`,
     );
     const actions = await codeActions(localUri, diagnostic.range);
-    assert.deepEqual(titles(actions), ['Add this file to .gitignore', 'Ignore here']);
+    assert.deepEqual(fixTitles(actions), ['Add this file to .gitignore', 'Ignore here']);
     await run(actions.find((a) => a.title === 'Add this file to .gitignore'));
     assert.equal(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), `${originalGitignore}/leak-guard/.env.local\n`);
     await waitFor(() => diagnosticsOf(localUri).length, (n) => n === 0, 'the diagnostic to go once the file is ignored');
@@ -277,7 +260,7 @@ describe('Leak guard', function () {
     await vscode.window.showTextDocument(uri);
     const [diagnostic] = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 1, 'the diagnostic');
     const actions = await codeActions(uri, diagnostic.range);
-    assert.deepEqual(titles(actions), ['Move to .env and replace with a reference', 'Ignore here'], 'no Revoke: the token is not of a connected workspace');
+    assert.deepEqual(fixTitles(actions), ['Move to .env and replace with a reference', 'Ignore here'], 'no Revoke: the token is not of a connected workspace');
     prompter.answer('envVariable', 'not a name', 'CLIENT_TOKEN');
     const result = (await run(actions[0])) as { variable: string; reference: string } | undefined;
     assert.deepEqual(result && [result.variable, result.reference], ['CLIENT_TOKEN', 'process.env.CLIENT_TOKEN']);
@@ -377,9 +360,9 @@ describe('Leak guard', function () {
       await vscode.window.showTextDocument(uri);
       const diagnostics = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 2, 'two diagnostics');
       const stranger = await codeActions(uri, diagnostics[0].range);
-      assert.ok(!titles(stranger).includes('Revoke this token'), 'not offered for a token of no connected workspace');
+      assert.ok(!fixTitles(stranger).includes('Revoke this token'), 'not offered for a token of no connected workspace');
       const actions = await codeActions(uri, diagnostics[1].range);
-      assert.deepEqual(titles(actions), ['Move to .env and replace with a reference', 'Revoke this token', 'Ignore here']);
+      assert.deepEqual(fixTitles(actions), ['Move to .env and replace with a reference', 'Revoke this token', 'Ignore here']);
 
       prompter.answer('confirmRevoke', undefined);
       assert.equal(await run(actions.find((a) => a.title === 'Revoke this token')), false, 'declined: nothing happens');
@@ -398,7 +381,7 @@ describe('Leak guard', function () {
 
       const after = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 2 && /revoked/.test(d[1].message), 'the revoked message');
       assert.equal(after[1].message, `This file contains the revoked Token Hub access token ${maskToken(secret)}. It no longer works: remove it from the file.`);
-      assert.ok(!titles(await codeActions(uri, after[1].range)).includes('Revoke this token'), 'not offered twice');
+      assert.ok(!fixTitles(await codeActions(uri, after[1].range)).includes('Revoke this token'), 'not offered twice');
       assert.ok(!JSON.stringify(prompter.messages).includes(secret));
     });
 

@@ -15,6 +15,7 @@ import { ScriptedPrompter } from '../../support/scriptedPrompter';
 import { extensionApi } from './helpers/api';
 import { waitFor as waitUntil } from './helpers/wait';
 import { COMMAND } from '../../../src/extension/commands/ids';
+import { codeActions, diagnosticsOf, fixTitles, writeUnder } from './helpers/leaks';
 
 /** helpers/wait's waitFor with this suite's longer limit: the usage index follows file events, which come late. */
 const waitFor = <T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string) => waitUntil(probe, ok, what, 10_000);
@@ -61,17 +62,6 @@ export function forgeLookAlike(victim: string): string {
   throw new Error('no look-alike found');
 }
 
-const diagnosticsOf = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Token Hub');
-const ours = (action: vscode.CodeAction) => action.kind?.value === 'quickfix' && !!action.command?.command.startsWith('tokenHub.leakGuard.');
-const titles = (actions: vscode.CodeAction[]) => actions.filter(ours).map((a) => a.title);
-
-async function codeActions(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  return waitFor(
-    async () => (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range)) ?? [],
-    (actions) => actions.some(ours),
-    'the leak guard\'s quick fixes',
-  );
-}
 
 describe('Where each token lives', function () {
   this.timeout(120_000);
@@ -85,12 +75,7 @@ describe('Where each token lives', function () {
   let originalEnv: string;
   let originalGitignore: string;
 
-  const write = (relative: string, text: string) => {
-    const target = path.join(dir, relative);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, text);
-    return vscode.Uri.file(target);
-  };
+  const write = (relative: string, text: string | Buffer) => writeUnder(dir, relative, text);
 
   before(async () => {
     api = await extensionApi();
@@ -161,7 +146,7 @@ describe('Where each token lives', function () {
     await vscode.window.showTextDocument(uri);
     const [diagnostic] = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 1, 'the diagnostic');
     const actions = await codeActions(uri, diagnostic.range);
-    assert.ok(!titles(actions).includes('Revoke this token'), `no Revoke for a look-alike: ${JSON.stringify(titles(actions))}`);
+    assert.ok(!fixTitles(actions).includes('Revoke this token'), `no Revoke for a look-alike: ${JSON.stringify(fixTitles(actions))}`);
 
     // Invoked anyway (a stale light bulb, a keybinding): it refuses with a sentence, and the victim's token lives.
     const revoked = await vscode.commands.executeCommand(COMMAND.revokeExposed, uri, diagnostic.range);
@@ -295,7 +280,7 @@ describe('Where each token lives', function () {
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Information);
     assert.equal(diagnostic.message, `This Token Hub token (${maskToken(created.secret)}) is not live in any workspace you are signed in to; remove it from the file.`);
     const actions = await codeActions(env, diagnostic.range);
-    assert.deepEqual(titles(actions), ['Remove this token', 'Ignore here']);
+    assert.deepEqual(fixTitles(actions), ['Remove this token', 'Ignore here']);
     const remove = actions.find((a) => a.title === 'Remove this token');
     await vscode.commands.executeCommand(remove!.command!.command, ...(remove!.command!.arguments ?? []));
     const document = await vscode.workspace.openTextDocument(env);
@@ -312,8 +297,8 @@ describe('Where each token lives', function () {
     const diagnostics = await waitFor(() => diagnosticsOf(uri), (d) => d.length === 2 && d[0].code === 'not-live-token', 'two diagnostics');
     assert.equal(diagnostics[1].code, 'exposed-token', 'the live one is exposed');
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Warning);
-    assert.deepEqual(titles(await codeActions(uri, diagnostics[0].range)), ['Remove this token', 'Ignore here']);
-    assert.ok(!titles(await codeActions(uri, diagnostics[1].range)).includes('Remove this token'));
+    assert.deepEqual(fixTitles(await codeActions(uri, diagnostics[0].range)), ['Remove this token', 'Ignore here']);
+    assert.ok(!fixTitles(await codeActions(uri, diagnostics[1].range)).includes('Remove this token'));
     await vscode.commands.executeCommand(COMMAND.removeExposed, uri, diagnostics[1].range);
     assert.match(prompter.messagesWithId('error')[0]?.text ?? '', /is live in places/);
     assert.equal((await vscode.workspace.openTextDocument(uri)).getText().includes(live.secret), true);
