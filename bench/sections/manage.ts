@@ -36,7 +36,7 @@ export interface SizeResult {
   pageBytes: number;
   /** A 3-character term matching 1 % of the names ("z07"), limit SEARCH_LIMIT. */
   searchMs: number;
-  /** A 6-letter word matching one name (or very few), limit 50: the trigram index's case. */
+  /** A 6-letter word matching one name (or very few), limit SEARCH_LIMIT: the trigram index's case. */
   rareSearchMs: number;
   createPerOpMs: number;
   createP99Ms: number;

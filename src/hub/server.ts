@@ -42,12 +42,8 @@ function track(socket: Socket, res: http.ServerResponse): void {
   if (current === undefined || current.socket !== socket) responding.set(socket, res);
 }
 
-/**
- * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
- * its timeouts only to a server it creates itself (lib/server.js), so they are applied here from its options.
- */
 /** How long a connection closing after its last answer goes on reading (and dropping) what its client still sends. */
-export const LINGER_MS = 2_000;
+const LINGER_MS = 2_000;
 /** Connections closing after their last answer: what still arrives on them is no request. */
 const lingering = new WeakSet<Socket>();
 
@@ -72,6 +68,10 @@ function lingeringClose(this: Socket): void {
 /** A fast path: false, having done nothing, for a request it leaves to fastify (`fallback`, which it may also call later). */
 export type FastPath = (req: http.IncomingMessage, res: http.ServerResponse, fallback: http.RequestListener) => boolean;
 
+/**
+ * fastify's serverFactory: a node:http server that offers each request to the fast path first. fastify applies
+ * its timeouts only to a server it creates itself (lib/server.js), so they are applied here from its options.
+ */
 export function createHubServer(fast: FastPath) {
   return (handler: http.RequestListener, factoryOptions: unknown): http.Server => {
     const resolved = factoryOptions as ServerFactoryOptions;

@@ -43,13 +43,9 @@ export function leakMessage(finding: Pick<TokenFinding, 'token' | 'kind'>, optio
   if (options.envFile) {
     return `This file contains the Token Hub ${what} ${masked}, and git does not ignore the file. Add it to .gitignore, or revoke the ${finding.kind === 'access' ? 'token' : 'key'} if it was shared.`;
   }
-  if (finding.kind === 'account') {
-    return `This file contains the Token Hub account key ${masked}. Move it to .env, or revoke it (tokenhub account-key revoke) if it was shared.`;
-  }
-  if (finding.kind === 'service') {
-    return `This file contains the Token Hub service key ${masked}. Move it to .env, or revoke it (tokenhub service-key revoke) if it was shared.`;
-  }
-  return `This file contains the Token Hub access token ${masked}. Move it to .env, or revoke it if it was shared.`;
+  // Keys are revoked by the operator's command; an access token from the tree or the quick fix.
+  const how = finding.kind === 'access' ? '' : ` (tokenhub ${finding.kind === 'account' ? 'account-key' : 'service-key'} revoke)`;
+  return `This file contains the Token Hub ${what} ${masked}. Move it to .env, or revoke it${how} if it was shared.`;
 }
 
 export interface WorkspaceScanResult {
